@@ -1,0 +1,122 @@
+r"""Offline data sets, one example per column: X (n_0, m), labels y (m,) of ints.
+
+Everything is generated from a seed or read from the package's own data folder:
+nothing is downloaded. ``one_hot`` turns labels into Y (n_classes, m);
+``train_test_split`` splits the columns with a seeded shuffle.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+
+from .errors import BPCourseError
+
+
+def _rng(seed) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def xor(m: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Points around the corners of the unit square, labelled x1 XOR x2; X (2, m), y (m,).
+
+    ``xor(4, noise=0)`` is exactly the truth table: (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.
+    """
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    idx = np.arange(m) % 4
+    X = corners[idx].T + noise * _rng(seed).standard_normal((2, m))
+    return X, np.array([0, 1, 1, 0])[idx]
+
+
+def moons(m: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles; X (2, m), y (m,) in {0, 1}."""
+    rng = _rng(seed)
+    y = np.arange(m) % 2
+    t = np.pi * rng.random(m)
+    X = np.where(y == 0, [np.cos(t), np.sin(t)], [1 - np.cos(t), 0.5 - np.sin(t)])
+    return X + noise * rng.standard_normal((2, m)), y
+
+
+def circles(m: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A small circle (label 1, radius ``factor``) inside a large one (label 0, radius 1); X (2, m)."""
+    rng = _rng(seed)
+    y = np.arange(m) % 2
+    t = 2 * np.pi * rng.random(m)
+    r = np.where(y == 1, factor, 1.0)
+    X = r * np.array([np.cos(t), np.sin(t)])
+    return X + noise * rng.standard_normal((2, m)), y
+
+
+def spirals(m: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``classes`` interleaved spiral arms; X (2, m), y (m,) in 0 … classes−1."""
+    rng = _rng(seed)
+    y = np.arange(m) % classes
+    r = rng.random(m)
+    theta = y * 2 * np.pi / classes + 4 * r + noise * rng.standard_normal(m)
+    return np.array([r * np.sin(theta), r * np.cos(theta)]), y
+
+
+def blobs(m: int = 300, classes: int = 3, std: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian clusters whose centres sit on a circle of radius 4; X (2, m), y (m,)."""
+    rng = _rng(seed)
+    y = np.arange(m) % classes
+    angle = 2 * np.pi * y / classes
+    centres = 4 * np.array([np.cos(angle), np.sin(angle)])
+    return centres + std * rng.standard_normal((2, m)), y
+
+
+def sine(m: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Regression data y = sin(x) + noise for x uniform in [−π, π]; X (1, m), Y (1, m) floats."""
+    rng = _rng(seed)
+    X = np.sort(rng.uniform(-np.pi, np.pi, m))[None, :]
+    return X, np.sin(X) + noise * rng.standard_normal((1, m))
+
+
+def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 UCI handwritten digits (8×8); X (64, 1797) float, y (1797,) int in 0 … 9.
+
+    Pixels are counts 0–16; ``scale=True`` divides by 16 so X lies in [0, 1].
+    Source and license: ``bpcourse/data/README.md``.
+    """
+    with resources.files("bpcourse").joinpath("data/digits.npz").open("rb") as f:
+        data = np.load(f)
+        X, y = data["X"].T.astype(np.float64), data["y"].astype(np.int64)
+    return (X / 16.0 if scale else X), y
+
+
+def one_hot(y, n_classes: int) -> np.ndarray:
+    r"""One-hot columns: Y[k, i] = 1 if y_i = k else 0; y (m,) ints in 0 … n_classes−1 → Y (n_classes, m)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise BPCourseError(f"one_hot expects labels of shape (m,); got shape {y.shape} (try y.ravel())")
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.mod(y, 1) == 0):
+            raise BPCourseError(f"one_hot expects integer labels; got {y.dtype} values such as {y[np.mod(y, 1) != 0][0]}")
+        y = y.astype(np.int64)
+    bad = (y < 0) | (y >= n_classes)
+    if bad.any():
+        raise BPCourseError(
+            f"one_hot got label {y[bad][0]} but n_classes={n_classes} allows only 0 … {n_classes - 1}; "
+            f"pass n_classes={int(y.max()) + 1} or fix the labels"
+        )
+    Y = np.zeros((n_classes, y.size))
+    Y[y, np.arange(y.size)] = 1.0
+    return Y
+
+
+def train_test_split(X, y, test_size: float = 0.2, seed: int = 0):
+    """Split the columns of X (n, m) and the examples of y ((m,) or (k, m)) with a seeded shuffle.
+
+    Returns X_train, X_test, y_train, y_test; the test part has round(test_size·m) examples.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    m = X.shape[1]
+    if y.shape[-1] != m:
+        raise BPCourseError(f"X has {m} examples (columns) but y has {y.shape[-1]}; they must match")
+    if not 0 < test_size < 1:
+        raise BPCourseError(f"test_size must be between 0 and 1; got {test_size}")
+    perm = _rng(seed).permutation(m)
+    n_test = int(round(test_size * m))
+    test, train = perm[:n_test], perm[n_test:]
+    return X[:, train], X[:, test], y[..., train], y[..., test]

@@ -1,0 +1,88 @@
+r"""Loss functions, each a mean over the m examples of a batch, with its gradient.
+
+Every loss takes predictions A = Ŷ = A^L and labels Y, both (n_L, m), and returns
+``(L, dA)`` where L is a float and dA = ∂L/∂A has A's shape. Because L is the
+*mean* over the batch, every dA already carries the factor 1/m; the layers below
+only sum over examples (see ``layers.linear_backward``).
+
+The fused versions ``softmax_cross_entropy`` and ``sigmoid_binary_cross_entropy``
+take the pre-activation Z = Z^L instead and return ``(L, dZ)`` with the simplified
+BP1, δ^L = (A − Y)/m. They never form log(A), so they stay exact when the output
+saturates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid, softmax
+
+_TINY = 1e-12  # keeps log(A) finite when a probability underflows to 0
+
+
+def mse(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""Mean squared error with the ½: L = (1/m) Σ_i ½‖a_i − y_i‖², dA = (A − Y)/m.
+
+    The ½ cancels the 2 of the derivative. "MSE" is often written without it;
+    the two differ by a constant factor of 2 in value and gradient.
+    """
+    m = A.shape[1]
+    D = A - Y
+    return float(0.5 * np.sum(D * D) / m), D / m
+
+
+def cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""Categorical cross-entropy of probabilities: L = −(1/m) Σ_i Σ_k y_ik log a_ik, dA = −Y/(m A).
+
+    A holds probabilities (softmax outputs) and Y one-hot columns, both (n_L, m).
+    """
+    m = A.shape[1]
+    Ac = np.maximum(A, _TINY)
+    return float(-np.sum(Y * np.log(Ac)) / m), -Y / (m * Ac)
+
+
+def binary_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""Binary cross-entropy: L = −(1/m) Σ [y log a + (1 − y) log(1 − a)], dA = (A − Y)/(m A(1 − A))."""
+    m = A.shape[1]
+    Ac = np.clip(A, _TINY, 1.0 - _TINY)
+    L = -np.sum(Y * np.log(Ac) + (1.0 - Y) * np.log(1.0 - Ac)) / m
+    return float(L), (Ac - Y) / (m * Ac * (1.0 - Ac))
+
+
+def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""Softmax then categorical cross-entropy, from logits Z (n_L, m): returns (L, δ^L).
+
+    log a_k = z_k − log Σ_j e^{z_j} (log-sum-exp, shifted by the column maximum),
+    and BP1 simplifies to δ^L = (softmax(Z) − Y)/m.
+    """
+    m = Z.shape[1]
+    Zs = Z - Z.max(axis=0, keepdims=True)
+    log_A = Zs - np.log(np.sum(np.exp(Zs), axis=0, keepdims=True))
+    return float(-np.sum(Y * log_A) / m), (softmax(Z) - Y) / m
+
+
+def sigmoid_binary_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""Sigmoid then binary cross-entropy, from logits Z (1, m) or (n_L, m): returns (L, δ^L).
+
+    ℓ = log(1 + e^{z}) − y z, computed with ``logaddexp`` so no exponent overflows,
+    and BP1 simplifies to δ^L = (σ(Z) − Y)/m.
+    """
+    m = Z.shape[1]
+    L = np.sum(np.logaddexp(0.0, Z) - Y * Z) / m
+    return float(L), (sigmoid(Z) - Y) / m
+
+
+LOSSES = {"mse": mse, "cross_entropy": cross_entropy}
+
+# (output activation, loss) pairs with a fused, stable form: δ^L = (A − Y)/m.
+FUSED = {
+    ("softmax", "cross_entropy"): softmax_cross_entropy,
+    ("sigmoid", "cross_entropy"): sigmoid_binary_cross_entropy,
+}
+
+
+def loss_on_output(output: str, loss: str):
+    """The loss of predictions A for this output activation: binary CE after a sigmoid."""
+    if loss == "cross_entropy" and output == "sigmoid":
+        return binary_cross_entropy
+    return LOSSES[loss]
