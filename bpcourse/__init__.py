@@ -31,6 +31,16 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "MLP", "History", "train", "BPCourseError", "TrainingDiverged",
-    "activations", "datasets", "gradcheck", "initializers", "layers", "losses", "optim",
-]  # fmt: skip
+    "MLP",
+    "History",
+    "train",
+    "BPCourseError",
+    "TrainingDiverged",
+    "activations",
+    "datasets",
+    "gradcheck",
+    "initializers",
+    "layers",
+    "losses",
+    "optim",
+]

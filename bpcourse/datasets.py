@@ -92,7 +92,8 @@ def one_hot(y, n_classes: int) -> np.ndarray:
         raise BPCourseError(f"one_hot expects labels of shape (m,); got shape {y.shape} (try y.ravel())")
     if y.size and not np.issubdtype(y.dtype, np.integer):
         if not np.all(np.mod(y, 1) == 0):
-            raise BPCourseError(f"one_hot expects integer labels; got {y.dtype} values such as {y[np.mod(y, 1) != 0][0]}")
+            example = y[np.mod(y, 1) != 0][0]
+            raise BPCourseError(f"one_hot expects integer labels; got {y.dtype} values such as {example}")
         y = y.astype(np.int64)
     bad = (y < 0) | (y >= n_classes)
     if bad.any():

@@ -6,7 +6,8 @@ O(ε_machine/h) from round-off; h = 1e-5 balances the two in float64.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -64,7 +64,9 @@ class MLP:
         choose("output activation", output, {k: ACTIVATIONS[k] for k in OUTPUT_ACTIVATIONS})
         choose("loss", loss, losses.LOSSES)
         if output == "softmax" and loss == "cross_entropy" and sizes[-1] < 2:
-            raise BPCourseError("softmax with cross-entropy needs ≥ 2 output units; for two classes use output='sigmoid'")
+            raise BPCourseError(
+                "softmax with cross-entropy needs ≥ 2 output units; for two classes use output='sigmoid'"
+            )
         self.init = initializers.default_for(hidden) if init == "auto" else init
         choose("initializer", self.init, initializers.INITIALIZERS)
         self.sizes, self.hidden, self.output, self.loss_name = sizes, hidden, output, loss
@@ -137,9 +139,15 @@ class MLP:
             if self._has_bn(l):
                 Z, lin = layers.linear_forward(A, W, 0.0)
                 Z, bn = layers.batchnorm_forward(
-                    Z, self.params[f"gamma{l}"], self.params[f"beta{l}"], self.bn_eps,
-                    self.bn_state[f"mean{l}"], self.bn_state[f"var{l}"], self.bn_momentum, training,
-                )  # fmt: skip
+                    Z,
+                    self.params[f"gamma{l}"],
+                    self.params[f"beta{l}"],
+                    self.bn_eps,
+                    self.bn_state[f"mean{l}"],
+                    self.bn_state[f"var{l}"],
+                    self.bn_momentum,
+                    training,
+                )
             else:
                 Z, lin = layers.linear_forward(A, W, self.params[f"b{l}"])
                 bn = None
@@ -170,14 +178,15 @@ class MLP:
         grads: dict[str, np.ndarray] = {}
         dZ = dZL
         for l in range(self.L, 0, -1):
-            lin, bn, a_cache = caches[l - 1]
-            if l < self.L:
-                dZ = layers.activation_backward(dA_prev, a_cache)  # BP2: δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ′(Z^l)
+            lin, bn, _ = caches[l - 1]
             if bn is not None:
                 dZ, grads[f"gamma{l}"], grads[f"beta{l}"] = layers.batchnorm_backward(dZ, bn)
                 dA_prev, grads[f"W{l}"], _ = layers.linear_backward(dZ, lin)
             else:
                 dA_prev, grads[f"W{l}"], grads[f"b{l}"] = layers.linear_backward(dZ, lin)  # BP3, BP4
+            if l > 1:
+                # BP2: δ^{l-1} = (W^l)ᵀ δ^l ⊙ σ′(Z^{l-1})
+                dZ = layers.activation_backward(dA_prev, caches[l - 2].activation)
         return {k: grads[k] for k in self.params}
 
     def loss_and_gradients(self, X, Y) -> tuple[float, dict[str, np.ndarray]]:

@@ -89,9 +89,7 @@ def train(
         Y_val = net.check_Y(Y_val, X_val.shape[1])
     optimizer = optimizer if optimizer is not None else _optim.SGD(lr=0.1)
     if not isinstance(optimizer, _optim.Optimizer):
-        raise BPCourseError(
-            f"optimizer must be a bp.optim optimizer such as bp.optim.SGD(lr=0.1); got {optimizer!r}"
-        )
+        raise BPCourseError(f"optimizer must be a bp.optim optimizer such as bp.optim.SGD(lr=0.1); got {optimizer!r}")
     bs = m if batch_size is None else int(batch_size)
     if bs < 1:
         raise BPCourseError(f"batch_size must be ≥ 1 or None; got {batch_size}")
