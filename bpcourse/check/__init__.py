@@ -1,0 +1,16 @@
+"""Auto-checks for the exercise notebooks, one module per chapter.
+
+In an exercise notebook a check cell reads ``bp.check.principles.sigmoid(sigmoid)``: it runs
+the learner's function on random inputs, compares it with the library's reference, and prints
+one pass/fail block that names the mistake. Under a grader a failing check raises
+AssertionError (see ``core``).
+"""
+
+from __future__ import annotations
+
+from . import core, derivation, improvements, limitations, principles, steps
+from .core import grading
+
+CHAPTERS = {1: principles, 2: steps, 3: derivation, 4: limitations, 5: improvements}
+
+__all__ = ["CHAPTERS", "core", "derivation", "grading", "improvements", "limitations", "principles", "steps"]
