@@ -1,0 +1,333 @@
+"""Fixtures for the real-browser tests: one JupyterLab server and one headless Chromium per session.
+
+The server runs on 127.0.0.1 (a free port, a random token) with its own temporary settings,
+workspaces, runtime and config folders, and serves *copies* of the course folders, so running
+the notebooks here never touches the committed files. Its kernel is the Python running pytest.
+
+Chromium is Debian's (``apt-get install chromium``), driven by the ``playwright`` package; set
+``BPCOURSE_CHROMIUM`` to use another Chromium/Chrome binary. Without a browser the tests are
+skipped, unless ``BPCOURSE_REQUIRE_BROWSER=1`` (set by ``.ci/run``) turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+COURSE_FOLDERS = ("notebooks", "solutions", "exercises")
+DEFAULT_CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOW_TO_ENABLE = (
+    "to run them install Chromium and Playwright for Python: `sudo apt-get install chromium` and "
+    "`pip install playwright` (or set BPCOURSE_CHROMIUM=/path/to/chromium)"
+)
+
+# JupyterLab settings for the test server (written to overrides.json in its app settings folder).
+LAB_OVERRIDES = {
+    # every cell attached to the page, so every formula, widget and output can be checked
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+    # no "Would you like to receive Jupyter news?" toast, no update check
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # never save the notebooks we run (they are copies anyway)
+    "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+}
+
+
+# ---------------------------------------------------------------------------- which notebooks
+
+
+def course_notebooks() -> list[Path]:
+    """Every chapter notebook and the first solution notebook, found when the tests are collected.
+
+    ``BPCOURSE_BROWSER_NOTEBOOKS`` (paths separated by ``os.pathsep``) replaces that list, e.g. to
+    try one notebook or a scratch notebook outside the repository.
+    """
+    chosen = os.environ.get("BPCOURSE_BROWSER_NOTEBOOKS")
+    if chosen:
+        return [Path(p).resolve() for p in chosen.split(os.pathsep) if p]
+    chapters = sorted((REPO / "notebooks").glob("*.ipynb"))
+    solutions = sorted((REPO / "solutions").glob("*.ipynb"))
+    return chapters + solutions[:1]
+
+
+def notebook_id(path: Path) -> str:
+    return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.name
+
+
+def pytest_generate_tests(metafunc):
+    """One test per notebook (globbed at collection time: notebooks may be added at any moment)."""
+    if "notebook" in metafunc.fixturenames:
+        notebooks = course_notebooks()
+        metafunc.parametrize("notebook", notebooks, ids=[notebook_id(p) for p in notebooks])
+
+
+# ---------------------------------------------------------------------------- browser presence
+
+
+def find_chromium() -> str | None:
+    """The Chromium binary to drive: ``$BPCOURSE_CHROMIUM`` if set, else Debian's."""
+    wanted = os.environ.get("BPCOURSE_CHROMIUM")
+    for candidate in [wanted] if wanted else DEFAULT_CHROMIUM:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package `playwright` is not installed"
+    if find_chromium() is None:
+        wanted = os.environ.get("BPCOURSE_CHROMIUM")
+        where = f"BPCOURSE_CHROMIUM={wanted}" if wanted else " or ".join(DEFAULT_CHROMIUM)
+        return f"no Chromium executable found ({where})"
+    return None
+
+
+def browser_required() -> bool:
+    return os.environ.get("BPCOURSE_REQUIRE_BROWSER", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Skip (on a learner's machine) or fail (in CI) when the browser is missing."""
+    problem = missing_browser()
+    if problem is not None:
+        if browser_required():
+            pytest.fail(f"browser tests required (BPCOURSE_REQUIRE_BROWSER is set) but {problem}; {HOW_TO_ENABLE}")
+        pytest.skip(f"browser tests skipped: {problem}; {HOW_TO_ENABLE}")
+    return find_chromium()
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_path):
+    """One headless Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------------------- the Lab server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LabServer:
+    url: str
+    token: str
+    root: Path
+    log: Path
+    process: subprocess.Popen
+    copies: dict[Path, str] = field(default_factory=dict)  # original notebook → path under root
+    names: dict[Path, str] = field(default_factory=dict)  # original notebook → its test id
+
+    def api(self, path: str, method: str = "GET"):
+        req = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body = resp.read()
+        return json.loads(body) if body else None
+
+    def page_url(self, notebook: Path) -> str:
+        return f"{self.url}/lab/tree/{self.copies[notebook]}?reset&token={self.token}"
+
+    def shutdown_kernels(self) -> None:
+        """End every session (and its kernel) the last page started."""
+        for session in self.api("/api/sessions"):
+            self.api(f"/api/sessions/{session['id']}", method="DELETE")
+
+    def log_tail(self, n: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
+
+def copy_course(root: Path, notebooks: list[Path]) -> dict[Path, str]:
+    """Copy the course folders (and any notebook from elsewhere) under ``root``."""
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for folder in COURSE_FOLDERS:
+        if (REPO / folder).is_dir():
+            shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    copies = {}
+    for nb in notebooks:
+        if nb.is_relative_to(REPO):
+            rel = nb.relative_to(REPO)
+            if not (root / rel).exists():  # e.g. written after the copy above
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(nb, root / rel)
+        else:
+            rel = Path("scratch") / nb.name
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(nb, root / rel)
+        copies[nb] = rel.as_posix()
+    return copies
+
+
+def write_kernelspec(data_dir: Path) -> None:
+    """A ``python3`` kernelspec that runs this very interpreter (first on JUPYTER_PATH)."""
+    spec = data_dir / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    kernel = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    (spec / "kernel.json").write_text(json.dumps(kernel, indent=1))
+
+
+@pytest.fixture(scope="session")
+def lab(chromium_path):
+    """One ``jupyter lab`` for the whole session, torn down (kernels included) at the end."""
+    tmp = Path(tempfile.mkdtemp(prefix="bpcourse-lab-"))
+    root = tmp / "root"
+    root.mkdir()
+    copies = copy_course(root, course_notebooks())
+    app_settings = tmp / "app-settings"
+    app_settings.mkdir()
+    (app_settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=1))
+    write_kernelspec(tmp / "data")
+    env = dict(os.environ)
+    env.update(
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "user-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        JUPYTER_PATH=os.pathsep.join(filter(None, [str(tmp / "data"), os.environ.get("JUPYTER_PATH")])),
+        # the kernel imports the checkout's bpcourse even when it is not pip-installed
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    )
+    port, token = free_port(), secrets.token_hex(16)
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.app_settings_dir={app_settings}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: read cells and kernel state
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI often run as root
+    log = tmp / "lab.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    names = {nb: notebook_id(nb) for nb in copies}
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, log, process, copies, names)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {process.returncode}:\n{server.log_tail()}")
+            try:
+                server.api("/api/status")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab did not answer within 90 s:\n{server.log_tail()}")
+                time.sleep(0.25)
+        yield server
+    finally:
+        try:
+            server.api("/api/shutdown", method="POST")  # stops the kernels, then the server
+            process.wait(timeout=20)
+        except Exception:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------- latency report
+
+LATENCIES: dict[str, list[float]] = {}  # notebook id → ms from a control change to the new figure loaded
+
+
+@pytest.fixture(scope="session")
+def latencies() -> dict[str, list[float]]:
+    """Where each test records its nudge → new figure times, for the report at the end."""
+    return LATENCIES
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
+
+
+def latency_report() -> dict:
+    every = [ms for values in LATENCIES.values() for ms in values]
+    return {
+        "what": "ms from a slider key press to the redrawn figure loaded in the page (median per notebook)",
+        "aim_median_ms": 300,
+        "notebooks": {
+            nb: {"median_ms": round(statistics.median(v), 1), "n": len(v), "all_ms": [round(x, 1) for x in v]}
+            for nb, v in LATENCIES.items()
+            if v
+        },
+        "overall": {"median_ms": round(statistics.median(every), 1), "n": len(every)} if every else None,
+    }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if LATENCIES:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        (SCREENSHOTS / "latency.json").write_text(json.dumps(latency_report(), indent=1) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not LATENCIES:
+        return
+    report = latency_report()
+    tr = terminalreporter
+    tr.section("browser: control change → new figure (ms)")
+    for nb, r in report["notebooks"].items():
+        tr.write_line(f"{r['median_ms']:8.1f} median of {r['n']:3d}  {nb}")
+    if report["overall"]:
+        o = report["overall"]
+        flag = "" if o["median_ms"] <= report["aim_median_ms"] else f"  (aim: ≤ {report['aim_median_ms']} ms)"
+        tr.write_line(f"{o['median_ms']:8.1f} median of {o['n']:3d}  overall{flag}")
+    tr.write_line(f"screenshots and latency.json in {SCREENSHOTS}")
