@@ -1,0 +1,319 @@
+r"""Step through one training iteration of a 2-2-1 sigmoid network, one stage per button press.
+
+The network is drawn as a graph: three input-side nodes feed two hidden units, which feed
+one output unit. The stages of one iteration are
+
+    0 start            the weights W^1, W^2 (biases start at 0)
+    1 forward, layer 1 z^1 = W^1 x + b^1, a^1 = σ(z^1) on the hidden nodes
+    2 forward, layer 2 z^2 = W^2 a^1 + b^2, ŷ = a^2 = σ(z^2) on the output node
+    3 loss             L = ½(ŷ − y)²
+    4 backward, layer 2  δ^2 = (ŷ − y) σ′(z^2) (BP1), ∂L/∂W^2 = δ^2 (a^1)ᵀ (BP4)
+    5 backward, layer 1  δ^1 = (W^2)ᵀ δ^2 ⊙ σ′(z^1) (BP2), ∂L/∂W^1 = δ^1 xᵀ
+    6 update           W ← W − α ∂L/∂W, b ← b − α ∂L/∂b
+
+Every number comes from the library: ``net.forward_cache``, ``bp.losses.mse``,
+``bp.layers.activation_backward`` (BP1), ``net.backward`` and ``bp.optim.SGD``. With one
+example (m = 1), δ^l equals ∂L/∂b^l (BP3), which is how the hidden δ is read off.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+import ipywidgets as W
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .. import layers, losses, optim
+from ..network import MLP
+from .base import WidgetPlot, slider
+
+STAGES = (
+    "start: the weights",
+    "forward, layer 1 (hidden)",
+    "forward, layer 2 (output)",
+    "loss",
+    "backward, layer 2 (output)",
+    "backward, layer 1 (hidden)",
+    "update",
+)
+MAX_ITERATIONS = 30
+NODE_XY = {"x1": (0.0, 0.78), "x2": (0.0, 0.22), "h1": (1.5, 0.78), "h2": (1.5, 0.22), "y": (3.0, 0.5)}
+EDGES = [("W1", 0, 0, "x1", "h1"), ("W1", 0, 1, "x2", "h1"), ("W1", 1, 0, "x1", "h2"), ("W1", 1, 1, "x2", "h2")]
+EDGES += [("W2", 0, 0, "h1", "y"), ("W2", 0, 1, "h2", "y")]
+FORWARD_COLOR, BACKWARD_COLOR, UPDATE_COLOR = "#1f77b4", "#d62728", "#2ca02c"
+
+
+class Iteration(NamedTuple):
+    """Everything one training iteration computes, for one example x (2, 1) with label y (1, 1)."""
+
+    params: dict  # W1 (2, 2), b1 (2, 1), W2 (1, 2), b2 (1, 1) before the update
+    Z: list  # [z^1 (2, 1), z^2 (1, 1)]
+    A: list  # [a^1 (2, 1), a^2 = ŷ (1, 1)]
+    loss: float
+    delta: list  # [δ^1 (2, 1), δ^2 (1, 1)]
+    grads: dict  # ∂L/∂W1, ∂L/∂b1, ∂L/∂W2, ∂L/∂b2
+    new_params: dict  # after W ← W − α ∂L/∂W
+
+
+def make_example(example: int) -> tuple[MLP, np.ndarray, np.ndarray]:
+    """A 2-2-1 sigmoid network with MSE loss and one training example, all drawn from seed ``example``.
+
+    Inputs and starting weights are rounded to 2 decimals so a learner can redo the
+    arithmetic by hand; the label alternates: y = 1 for even ``example``, 0 for odd.
+    """
+    net = MLP([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="mse", init="xavier", seed=example)
+    for l in (1, 2):
+        net.params[f"W{l}"][...] = np.round(net.params[f"W{l}"], 2)
+    rng = np.random.default_rng(1000 + example)
+    x = np.round(rng.uniform(-1.0, 1.0, size=(2, 1)), 2)
+    y = np.array([[1.0 if example % 2 == 0 else 0.0]])
+    return net, x, y
+
+
+def train_step(net: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> Iteration:
+    """Run forward, loss, backward and update once on (x, y), updating ``net`` in place."""
+    before = {k: v.copy() for k, v in net.params.items()}
+    y_hat, caches = net.forward_cache(x)  # forward
+    L, dA = losses.mse(y_hat, y)  # loss, and ∂L/∂ŷ = ŷ − y
+    dZ2 = layers.activation_backward(dA, caches[-1].activation)  # BP1: δ^2 = (ŷ − y) σ′(z^2)
+    grads = net.backward(dZ2, caches)  # BP2–BP4, layer by layer from the output
+    optim.SGD(lr=lr).step(net.params, grads)  # update
+    return Iteration(
+        params=before,
+        Z=[c.activation.Z for c in caches],
+        A=[c.activation.A for c in caches],
+        loss=L,
+        delta=[grads["b1"], dZ2],  # m = 1, so δ^l = ∂L/∂b^l (BP3)
+        grads=grads,
+        new_params={k: v.copy() for k, v in net.params.items()},
+    )
+
+
+@lru_cache(maxsize=64)
+def run(
+    example: int, lr: float, iterations: int = MAX_ITERATIONS
+) -> tuple[tuple[Iteration, ...], np.ndarray, np.ndarray]:
+    """``iterations`` training iterations on example ``example``: (the iterations, x (2, 1), y (1, 1))."""
+    net, x, y = make_example(example)
+    return tuple(train_step(net, x, y, lr) for _ in range(iterations)), x, y
+
+
+def fmt(v: float) -> str:
+    """A number with 3 significant digits, in plain notation when that is short."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    return f"{v:.3g}" if 1e-3 <= abs(v) < 1e4 else f"{v:.2e}"
+
+
+def signed(v: float) -> str:
+    return ("+" if v >= 0 else "") + fmt(v)
+
+
+class NetworkDiagram:
+    """The 2-2-1 network on one Axes; ``show(it, x, y, stage)`` writes the numbers of a stage."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        ax.set_xlim(-0.55, 4.35)
+        ax.set_ylim(-0.2, 1.3)
+        ax.axis("off")
+        self.edge_lines, self.edge_text = [], []
+        for _, _, _, a, b in EDGES:
+            (xa, ya), (xb, yb) = NODE_XY[a], NODE_XY[b]
+            (line,) = ax.plot([xa, xb], [ya, yb], color="0.6", lw=1.5, zorder=1)
+            t = 0.3 if a.startswith("x") else 0.45  # where along the edge its label sits
+            label = ax.text(
+                xa + t * (xb - xa),
+                ya + t * (yb - ya),
+                "",
+                fontsize=9,
+                ha="center",
+                va="center",
+                zorder=3,
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", alpha=0.92),
+            )
+            self.edge_lines.append(line)
+            self.edge_text.append(label)
+        self.node_text = {}
+        for name, (nx, ny) in NODE_XY.items():
+            ax.scatter([nx], [ny], s=1100, color="white", edgecolor="0.2", linewidth=1.5, zorder=2)
+            sym = {"x1": "$x_1$", "x2": "$x_2$", "h1": "$h_1$", "h2": "$h_2$", "y": r"$\hat y$"}[name]
+            ax.text(nx, ny, sym, ha="center", va="center", fontsize=12, zorder=4)
+            below = ny < 0.5 or name == "y"
+            self.node_text[name] = ax.text(
+                nx,
+                ny + (-0.11 if below else 0.11),
+                "",
+                ha="center",
+                va="top" if below else "bottom",
+                fontsize=9,
+                zorder=4,
+                linespacing=1.15,
+            )
+        self.loss_text = ax.text(3.45, 0.5, "", ha="left", va="center", fontsize=10, zorder=4)
+        for lx, name in ((0.0, "input"), (1.5, "hidden, σ = sigmoid"), (3.0, "output, σ = sigmoid")):
+            ax.text(lx, 1.2, name, ha="center", va="top", fontsize=9, color="0.35")
+        # a plain text, not ax.set_title: placing a title costs ~20 ms per redraw
+        self.title = ax.text(-0.55, 1.3, "", fontsize=11, ha="left", va="top")
+
+    def show(self, it: Iteration, x: np.ndarray, y: np.ndarray, stage: int, lr: float) -> None:
+        P, G, N = it.params, it.grads, it.new_params
+        for k, (name, i, j, _, _) in enumerate(EDGES):
+            layer = 1 if name == "W1" else 2
+            w, g, w_new = P[name][i, j], G[name][i, j], N[name][i, j]
+            if stage >= 6:
+                text, color = f"{fmt(w)} → {fmt(w_new)}\n(Δ {signed(w_new - w)})", UPDATE_COLOR
+            elif stage >= 6 - layer:  # layer 2's gradients appear at stage 4, layer 1's at 5
+                text, color = f"w = {fmt(w)}\n∂L/∂w = {fmt(g)}", BACKWARD_COLOR
+            else:
+                text, color = f"w = {fmt(w)}", "0.15"
+            self.edge_text[k].set_text(text)
+            self.edge_text[k].set_color(color)
+            active = (stage == layer) or (stage == 6 - layer) or stage == 6
+            self.edge_lines[k].set_color(color if active and stage > 0 else "0.6")
+            self.edge_lines[k].set_linewidth(1.0 + 2.5 * min(abs(w), 1.5))
+        self.node_text["x1"].set_text(f"$x_1$ = {fmt(x[0, 0])}")
+        self.node_text["x2"].set_text(f"$x_2$ = {fmt(x[1, 0])}")
+        for layer, names in ((1, ("h1", "h2")), (2, ("y",))):
+            for i, name in enumerate(names):
+                b, b_new = P[f"b{layer}"][i, 0], N[f"b{layer}"][i, 0]
+                lines = [f"b = {fmt(b)}"]
+                if stage >= layer:
+                    lines.append(f"z = {fmt(it.Z[layer - 1][i, 0])},  a = {fmt(it.A[layer - 1][i, 0])}")
+                if 6 > stage >= 6 - layer:
+                    lines.append(f"δ = ∂L/∂b = {fmt(it.delta[layer - 1][i, 0])}")
+                if stage >= 6:
+                    lines[0] = f"b: {fmt(b)} → {fmt(b_new)}"
+                self.node_text[name].set_text("\n".join(lines))
+                self.node_text[name].set_color(
+                    UPDATE_COLOR if stage == 6 else BACKWARD_COLOR if stage >= 6 - layer else "0.1"
+                )
+        if stage >= 3:
+            y_hat = it.A[1][0, 0]
+            self.loss_text.set_text(
+                f"label y = {fmt(y[0, 0])}\nL = ½(ŷ − y)² = {fmt(it.loss)}\n∂L/∂ŷ = ŷ − y = {fmt(y_hat - y[0, 0])}"
+            )
+        else:
+            self.loss_text.set_text(f"label y = {fmt(y[0, 0])}")
+        self.loss_text.set_color("0.1" if stage != 3 else "#9467bd")
+        self.title.set_text(f"stage {stage}/6: {STAGES[stage]}   (α = {fmt(lr)})")
+
+
+def explain(it: Iteration, x: np.ndarray, y: np.ndarray, stage: int, lr: float) -> str:
+    """One sentence with the formula and numbers of ``stage``, for the widget's status line."""
+    z1, a1, z2, a2 = it.Z[0][:, 0], it.A[0][:, 0], it.Z[1][0, 0], it.A[1][0, 0]
+    d1, d2 = it.delta[0][:, 0], it.delta[1][0, 0]
+    texts = [
+        "Press <b>next stage</b> to run the forward pass.",
+        f"Forward, layer 1: z¹ = W¹x + b¹ = ({fmt(z1[0])}, {fmt(z1[1])}), a¹ = σ(z¹) = ({fmt(a1[0])}, {fmt(a1[1])}).",
+        f"Forward, layer 2: z² = W²a¹ + b² = {fmt(z2)}, ŷ = σ(z²) = {fmt(a2)}.",
+        f"Loss: L = ½(ŷ − y)² = {fmt(it.loss)} for label y = {fmt(y[0, 0])}.",
+        f"Backward, layer 2: δ² = (ŷ − y)·σ′(z²) = {fmt(a2 - y[0, 0])} × {fmt(a2 * (1 - a2))} = {fmt(d2)} (BP1); "
+        f"∂L/∂W² = δ²(a¹)ᵀ (BP4), ∂L/∂b² = δ² (BP3).",
+        f"Backward, layer 1: δ¹ = (W²)ᵀδ² ⊙ σ′(z¹) = ({fmt(d1[0])}, {fmt(d1[1])}) (BP2); ∂L/∂W¹ = δ¹xᵀ (BP4).",
+        f"Update with α = {fmt(lr)}: every w ← w − α·∂L/∂w. Next press: iteration {{next}} starts from these weights.",
+    ]
+    return texts[stage]
+
+
+def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 0) -> WidgetPlot:
+    """The step-through widget: buttons advance a ``stage`` slider; sliders pick iteration, α and example.
+
+    The right panel shows the loss of the first ``MAX_ITERATIONS`` iterations with the current one marked.
+    """
+    controls = {
+        "stage": slider("stage", stage, 0, 6, 1),
+        "iteration": slider("iteration", iteration, 0, MAX_ITERATIONS - 1, 1),
+        "lr": slider("learning rate α", lr, -2, 1, 0.25, fmt=".2g", log=True),
+        "example": slider("example", example, 0, 99, 1),
+    }
+    buttons = {
+        "back": W.Button(description="◀ previous stage", layout=W.Layout(width="150px")),
+        "next": W.Button(description="next stage ▶", button_style="primary", layout=W.Layout(width="150px")),
+        "reset": W.Button(description="reset", layout=W.Layout(width="90px")),
+        "new": W.Button(description="new example", layout=W.Layout(width="120px")),
+    }
+
+    def setup(fig):
+        gs = fig.add_gridspec(1, 2, width_ratios=[3.3, 1])
+        diagram = NetworkDiagram(fig.add_subplot(gs[0]))
+        ax = fig.add_subplot(gs[1])
+        (curve,) = ax.plot([], [], color="0.5", marker=".", ms=4, lw=1, label="L at iteration k")
+        (dot,) = ax.plot([], [], "o", color="#9467bd", ms=8, label="this iteration")
+        ax.set_xlabel("iteration k")
+        ax.set_ylabel("loss L")
+        ax.text(0.5, 1.02, "loss over iterations", transform=ax.transAxes, ha="center", va="bottom")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="upper right")
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))  # few tick labels: each costs ~1 ms to draw
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        return diagram, ax, curve, dot
+
+    def draw(artists, stage, iteration, lr, example):
+        diagram, ax, curve, dot = artists
+        iterations, x, y = run(int(example), float(lr))
+        it = iterations[iteration]
+        diagram.show(it, x, y, stage, lr)
+        Ls = np.array([i.loss for i in iterations])
+        curve.set_data(np.arange(len(Ls)), Ls)
+        dot.set_data([iteration], [Ls[iteration]] if stage >= 3 else [np.nan])
+        ax.set_xlim(-1, len(Ls))
+        ax.set_ylim(0, 1.1 * Ls.max())
+        return f"<b>Iteration {iteration}, stage {stage}/6.</b> " + explain(it, x, y, stage, lr).replace(
+            "{next}", str(min(iteration + 1, MAX_ITERATIONS - 1))
+        )
+
+    plot = WidgetPlot(
+        controls,
+        draw,
+        title="Step through one BP iteration of a 2-2-1 sigmoid network",
+        figsize=(11, 4.6),
+        extra=[W.HBox(list(buttons.values()))],
+        setup=setup,
+    )
+
+    def go(stage=None, iteration=None, example=None):
+        """Set several controls with a single redraw."""
+        new = {"stage": stage, "iteration": iteration, "example": example}
+        for name, value in new.items():
+            if value is not None:
+                c = plot.controls[name]
+                c.unobserve(plot._on_change, names="value")
+                c.value = value
+                c.observe(plot._on_change, names="value")
+        plot.redraw()
+
+    def next_stage(_=None):
+        s, k = plot.controls["stage"].value, plot.controls["iteration"].value
+        if s < 6:
+            go(stage=s + 1)
+        elif k < MAX_ITERATIONS - 1:
+            go(stage=1, iteration=k + 1)
+
+    def previous_stage(_=None):
+        s, k = plot.controls["stage"].value, plot.controls["iteration"].value
+        if s > 0:
+            go(stage=s - 1)
+        elif k > 0:
+            go(stage=6, iteration=k - 1)
+
+    buttons["next"].on_click(next_stage)
+    buttons["back"].on_click(previous_stage)
+    buttons["reset"].on_click(lambda _: go(stage=0, iteration=0))
+    buttons["new"].on_click(lambda _: go(stage=0, iteration=0, example=(plot.controls["example"].value + 1) % 100))
+    plot.buttons = buttons
+    return plot
+
+
+def four_stages(fig, example: int = 0, lr: float = 1.0) -> None:
+    """A static 2×2 figure of iteration 0: after the forward pass, the loss, the backward pass and the update."""
+    iterations, x, y = run(example, lr)
+    axes = fig.subplots(2, 2)
+    for ax, stage in zip(axes.ravel(), (2, 3, 5, 6), strict=True):
+        NetworkDiagram(ax).show(iterations[0], x, y, stage, lr)
+
+
+WIDGETS = {"stepper": stepper}

@@ -1,0 +1,230 @@
+r"""Train the 3-layer network of chapter 2 and watch what hidden width, α, epochs and the loss do.
+
+``training_explorer()``: classification (moons or XOR) with a 2-n_1-1 network, tanh hidden
+layer and a sigmoid output, trained by mini-batch SGD with MSE or cross-entropy. The left
+panel shades the predicted probability ŷ over the plane with the boundary ŷ = 0.5; the right
+panel is the loss per epoch.
+
+``regression_explorer()``: the same for regression, a 1-n_1-1 network (identity output, MSE)
+fitting the noisy sine.
+
+Each setting of (data, width, α, loss) is trained once, up to ``MAX_EPOCHS``, with a
+snapshot of the parameters after every epoch (``lru_cache``). Moving the epochs slider then
+only picks a snapshot; a new setting trains once (~0.1 s), and the sliders update on release.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.ticker import FormatStrFormatter, NullLocator
+
+from .. import datasets, optim
+from ..network import MLP
+from ..plots import CLASS_COLORS
+from ..train import train
+from .base import WidgetPlot, dropdown, slider
+
+MAX_EPOCHS = 60
+BATCH_SIZE = 12
+M = 120  # examples per data set: small, so one training takes ~0.1 s
+GRID = 70  # the probability image is GRID × GRID pixels
+CLASSIFICATION = ("moons", "xor")
+
+
+class Trained(NamedTuple):
+    """One training run: parameters and loss after every epoch (index 0 = before training)."""
+
+    snapshots: list  # [params dict] × (MAX_EPOCHS + 1)
+    loss: np.ndarray  # (MAX_EPOCHS + 1,) training loss on all M examples
+    net: MLP  # the network (its params are the last snapshot); reused to evaluate snapshots
+
+
+@lru_cache(maxsize=8)
+def data(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """X (n_0, M) and Y (1, M): moons or XOR with 0/1 labels, or the noisy sine."""
+    if name == "sine":
+        return datasets.sine(m=M, noise=0.1, seed=0)
+    X, y = getattr(datasets, name)(m=M, seed=0)
+    return X, y[None, :].astype(float)
+
+
+@lru_cache(maxsize=128)
+def trained(name: str, width: int, log10_lr: float, loss: str, epochs: int = MAX_EPOCHS) -> Trained:
+    """Train a fresh network (seed 0) on data set ``name`` with SGD(α = 10^log10_lr), snapshotting every epoch."""
+    X, Y = data(name)
+    if name == "sine":
+        net = MLP([1, width, 1], hidden="tanh", output="identity", loss="mse", seed=0)
+    else:
+        net = MLP([2, width, 1], hidden="tanh", output="sigmoid", loss=loss, seed=0)
+    snapshots = [{k: v.copy() for k, v in net.params.items()}]
+
+    def keep(epoch, history, net):
+        snapshots.append({k: v.copy() for k, v in net.params.items()})
+
+    start = net.loss(X, Y)
+    h = train(
+        net,
+        X,
+        Y,
+        optim.SGD(lr=10.0**log10_lr),
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        seed=0,
+        callback=keep,
+        on_diverge="stop",
+    )
+    while len(snapshots) < epochs + 1:  # a diverged run: repeat its last finite state
+        snapshots.append(snapshots[-1])
+    loss_curve = np.array([start, *h.loss] + [np.nan] * (epochs - len(h.loss)))
+    return Trained(snapshots, loss_curve, net)
+
+
+def predict_with(run: Trained, params: dict, X: np.ndarray) -> np.ndarray:
+    """A^L for X with the given snapshot of parameters."""
+    net = run.net
+    saved = net.params
+    net.params = params
+    try:
+        return net.forward(X)
+    finally:
+        net.params = saved
+
+
+def grid_for(X: np.ndarray, pad: float = 0.5) -> tuple[np.ndarray, tuple]:
+    """Grid points (2, GRID²) over X's bounding box and the image extent (x0, x1, y0, y1)."""
+    x0, x1 = X[0].min() - pad, X[0].max() + pad
+    y0, y1 = X[1].min() - pad, X[1].max() + pad
+    G0, G1 = np.meshgrid(np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID))
+    return np.vstack([G0.ravel(), G1.ravel()]), (x0, x1, y0, y1)
+
+
+def light_log_axis(axis) -> None:
+    """Plain tick labels and no minor ticks on a log axis: cheaper to draw, easier to read."""
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FormatStrFormatter("%g"))
+
+
+def loss_panel(ax, ylabel: str):
+    """The right panel: the whole run faint, the chosen epochs bold, a dot at the chosen epoch."""
+    (full,) = ax.plot([], [], color="0.75", lw=1.5, label=f"continued to {MAX_EPOCHS} epochs")
+    (chosen,) = ax.plot([], [], color="#1f77b4", lw=2.5, label="trained so far")
+    (dot,) = ax.plot([], [], "o", color="#1f77b4", ms=7)
+    ax.set_yscale("log")
+    light_log_axis(ax.yaxis)
+    ax.set_xlim(0, MAX_EPOCHS)
+    ax.set_xlabel("epoch (one pass over the data)")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    return full, chosen, dot
+
+
+def update_loss_panel(ax, artists, curve: np.ndarray, epochs: int) -> None:
+    full, chosen, dot = artists
+    e = np.arange(len(curve))
+    full.set_data(e, curve)
+    chosen.set_data(e[: epochs + 1], curve[: epochs + 1])
+    dot.set_data([epochs], [curve[epochs]])
+    finite = curve[np.isfinite(curve)]
+    ax.set_ylim(finite.min() / 1.6, finite.max() * 1.6)
+
+
+def training_explorer(
+    dataset: str = "moons", width: int = 4, log10_lr: float = 0.0, epochs: int = MAX_EPOCHS, loss="cross_entropy"
+) -> WidgetPlot:
+    """Hidden width, α, epochs and loss → the decision boundary and the loss curve of a 2-n_1-1 network."""
+    controls = {
+        "dataset": dropdown("data", CLASSIFICATION, dataset),
+        "width": slider("hidden width n₁", width, 1, 16, 1),
+        "lr": slider("learning rate α", 10.0**log10_lr, -2, 1, 0.25, fmt=".2g", log=True),
+        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5),
+        "loss": dropdown("loss", ["cross_entropy", "mse"], loss),
+    }
+
+    def setup(fig):
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
+        image = ax.imshow(
+            np.zeros((GRID, GRID)), origin="lower", cmap="RdBu_r", vmin=0, vmax=1, alpha=0.45, aspect="auto"
+        )
+        points = ax.scatter(np.zeros(M), np.zeros(M), s=14, edgecolor="k", linewidth=0.3)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.plot([], [], "s", color=CLASS_COLORS[0], label="class 0")
+        ax.plot([], [], "s", color=CLASS_COLORS[1], label="class 1")
+        ax.plot([], [], "k-", lw=1.5, label=r"boundary $\hat y = 0.5$")
+        ax.legend(fontsize=8, loc="lower left", framealpha=0.8)
+        title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
+        curve = loss_panel(ax2, "training loss L (log scale)")
+        return {"ax": ax, "ax2": ax2, "image": image, "points": points, "title": title, "curve": curve, "contour": []}
+
+    def draw(a, dataset, width, lr, epochs, loss):
+        X, Y = data(dataset)
+        run = trained(dataset, int(width), round(float(np.log10(lr)), 2), loss)
+        G, extent = grid_for(X)
+        P = predict_with(run, run.snapshots[epochs], G).reshape(GRID, GRID)
+        a["image"].set_data(P)
+        a["image"].set_extent(extent)
+        a["points"].set_offsets(X.T)
+        a["points"].set_facecolor([CLASS_COLORS[int(v)] for v in Y[0]])
+        for c in a["contour"]:
+            c.remove()
+        G0, G1 = G[0].reshape(GRID, GRID), G[1].reshape(GRID, GRID)
+        a["contour"] = (
+            [a["ax"].contour(G0, G1, P, levels=[0.5], colors="k", linewidths=1.5)] if P.min() < 0.5 < P.max() else []
+        )
+        a["ax"].set_xlim(extent[:2])
+        a["ax"].set_ylim(extent[2:])
+        acc = float(np.mean((predict_with(run, run.snapshots[epochs], X)[0] > 0.5) == (Y[0] > 0.5)))
+        a["title"].set_text(f"{dataset}, 2-{width}-1 net, {loss}: accuracy {acc:.0%} after {epochs} epochs")
+        update_loss_panel(a["ax2"], a["curve"], run.loss, epochs)
+        a["ax2"].set_ylabel(f"training loss L ({'cross-entropy' if loss == 'cross_entropy' else 'MSE'}, log scale)")
+        return (
+            f"{dataset}: n₁ = {width} hidden tanh units, α = {lr:.3g}, {loss}; after {epochs} epochs "
+            f"({epochs * (M // BATCH_SIZE)} SGD steps) the loss is {run.loss[epochs]:.4f} and {acc:.0%} of the "
+            f"{M} points are classified correctly."
+        )
+
+    return WidgetPlot(
+        controls, draw, title="Training a 2-n-1 network: decision boundary and loss", figsize=(10, 4), setup=setup
+    )
+
+
+def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MAX_EPOCHS) -> WidgetPlot:
+    """Hidden width, α and epochs → the fit of a 1-n_1-1 tanh network to the noisy sine, and its MSE curve."""
+    controls = {
+        "width": slider("hidden width n₁", width, 1, 16, 1),
+        "lr": slider("learning rate α", 10.0**log10_lr, -2, 0, 0.25, fmt=".2g", log=True),
+        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5),
+    }
+    xs = np.linspace(-np.pi, np.pi, 200)[None, :]
+
+    def setup(fig):
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
+        X, Y = data("sine")
+        ax.plot(X[0], Y[0], ".", color="0.45", ms=5, label="data: sin x + noise")
+        ax.plot(xs[0], np.sin(xs[0]), "--", color="0.6", lw=1, label="sin x")
+        (fit,) = ax.plot([], [], color="#d62728", lw=2.5, label=r"network $\hat y(x)$")
+        ax.set_xlim(-np.pi, np.pi)
+        ax.set_ylim(-1.6, 1.6)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+        title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
+        curve = loss_panel(ax2, "training loss L (MSE, log scale)")
+        return {"ax2": ax2, "fit": fit, "title": title, "curve": curve}
+
+    def draw(a, width, lr, epochs):
+        run = trained("sine", int(width), round(float(np.log10(lr)), 2), "mse")
+        a["fit"].set_data(xs[0], predict_with(run, run.snapshots[epochs], xs)[0])
+        a["title"].set_text(f"1-{width}-1 tanh net, α = {lr:.3g}, after {epochs} epochs")
+        update_loss_panel(a["ax2"], a["curve"], run.loss, epochs)
+        return f"n₁ = {width}, α = {lr:.3g}: after {epochs} epochs the training MSE is {run.loss[epochs]:.4f}."
+
+    return WidgetPlot(controls, draw, title="Fitting a noisy sine with a 1-n-1 network", figsize=(10, 3.8), setup=setup)
+
+
+WIDGETS = {"training_explorer": training_explorer, "regression_explorer": regression_explorer}
