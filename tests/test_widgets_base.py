@@ -1,0 +1,195 @@
+"""bpcourse.widgets.base (WidgetPlot, nudge, slider, dropdown) and bpcourse.plots, headless."""
+
+import base64
+
+import ipywidgets as W
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import bpcourse as bp
+from bpcourse import plots
+from bpcourse.widgets import base
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_line_plot():
+    """y = a·x^p on x = 0, 1, 2, 3, optionally negated; a slider, a dropdown and a checkbox."""
+    x = np.arange(4.0)
+
+    def setup(fig):
+        ax = fig.add_subplot()
+        (line,) = ax.plot(x, x)
+        ax.set_xlabel("x")
+        return {"ax": ax, "line": line}
+
+    def draw(artists, a, p, flip):
+        y = a * x**p * (-1 if flip else 1)
+        artists["line"].set_ydata(y)
+        return f"max {y.max():.1f}"
+
+    controls = {
+        "a": base.slider("a", 1.0, 0.0, 2.0, 0.5),
+        "p": base.dropdown("power", [1, 2, 3]),
+        "flip": W.Checkbox(value=False, description="flip"),
+    }
+    return base.WidgetPlot(controls, draw, "a·x^p", figsize=(4, 3), setup=setup)
+
+
+def ydata(plot):
+    return np.asarray(plot.fig.axes[0].lines[0].get_ydata(), dtype=float)
+
+
+def test_initial_draw():
+    plot = make_line_plot()
+    np.testing.assert_array_equal(ydata(plot), [0, 1, 2, 3])
+    assert plot.status.value == "max 3.0"
+    assert plot.png.startswith(PNG_MAGIC) and plot.image.value == plot.png
+    assert len(plot.redraw_seconds) == 1 and plot.redraw_seconds[0] > 0
+    assert plot.values() == {"a": 1.0, "p": 1, "flip": False}
+
+
+def test_setting_a_control_redraws():
+    plot = make_line_plot()
+    first_png = plot.png
+    plot.controls["a"].value = 2.0
+    np.testing.assert_array_equal(ydata(plot), [0, 2, 4, 6])
+    assert plot.status.value == "max 6.0"
+    assert len(plot.redraw_seconds) == 2
+    assert plot.png != first_png
+
+
+def test_nudge_slider_dropdown_checkbox():
+    plot = make_line_plot()
+    base.nudge(plot.controls["a"])  # 1.0 → 1.5
+    np.testing.assert_array_equal(ydata(plot), [0, 1.5, 3, 4.5])
+    base.nudge(plot.controls["p"])  # power 1 → 2
+    np.testing.assert_array_equal(ydata(plot), [0, 1.5, 6, 13.5])
+    base.nudge(plot.controls["flip"])  # False → True
+    np.testing.assert_array_equal(ydata(plot), [0, -1.5, -6, -13.5])
+    assert plot.values() == {"a": 1.5, "p": 2, "flip": True}
+    assert len(plot.redraw_seconds) == 4
+
+
+def test_nudge_wraps_around():
+    s = base.slider("s", 1.5, 0.0, 2.0, 0.5)
+    base.nudge(s)
+    assert s.value == 2.0
+    base.nudge(s)
+    assert s.value == 0.0  # past the end: back to min
+    d = base.dropdown("d", {"x": 1, "y": 2})  # a registry dict: its keys
+    assert d.options == ("x", "y") and d.value == "x"
+    base.nudge(d)
+    base.nudge(d)
+    assert d.value == "x"
+    labelled = W.Dropdown(options=[("one", 1), ("two", 2)], value=1)
+    base.nudge(labelled)
+    assert labelled.value == 2
+    t = W.ToggleButton(value=True)
+    base.nudge(t)
+    assert t.value is False
+    with pytest.raises(TypeError, match="don't know how to nudge Text"):
+        base.nudge(W.Text())
+
+
+def test_slider_helper_types():
+    assert isinstance(base.slider("n", 3, 1, 10, 1), W.IntSlider)
+    f = base.slider("x", 0.5, 0.0, 1.0, 0.1)
+    assert isinstance(f, W.FloatSlider) and f.readout_format == ".2f" and f.continuous_update is False
+    lg = base.slider("lr", 1e-2, -4, 0, 0.5, log=True)  # log: the value itself, lo and hi as exponents of 10
+    assert isinstance(lg, W.FloatLogSlider) and lg.value == pytest.approx(1e-2) and lg.readout_format == ".0e"
+    assert (lg.min, lg.max) == (-4, 0)
+    assert base.dropdown("d", ["a", "b"], value="b").value == "b"
+
+
+def test_mimebundle_has_png_widget_and_text():
+    plot = make_line_plot()
+    bundle = plot._repr_mimebundle_()
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(PNG_MAGIC) and png == plot.png
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (4 * base.DPI, 3 * base.DPI)  # figsize (4, 3) at 80 dpi
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == plot.widget.model_id
+    assert bundle["text/plain"] == "a·x^p (interactive: run the cell in JupyterLab to use the controls)"
+    assert make_line_plot()._repr_mimebundle_()["text/plain"] == bundle["text/plain"]  # deterministic
+
+
+def test_without_setup_draw_gets_a_cleared_figure():
+    calls = []
+
+    def draw(fig, n):
+        calls.append(len(fig.axes))  # 0 every time: the figure was cleared
+        ax = fig.add_subplot()
+        ax.bar(range(n), np.ones(n))
+
+    plot = base.WidgetPlot({"n": base.slider("n", 2, 1, 5, 1)}, draw, "bars", figsize=(3, 2))
+    base.nudge(plot.controls["n"])
+    assert calls == [0, 0]
+    assert len(plot.fig.axes) == 1 and len(plot.fig.axes[0].patches) == 3
+    assert plot.status.value == ""
+
+
+def test_layout_frozen_after_first_setup_draw():
+    plot = make_line_plot()
+    assert type(plot.fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # set_layout_engine("none")
+
+
+def test_widgets_package_lazy_attributes():
+    assert bp.widgets.WidgetPlot is base.WidgetPlot
+    with pytest.raises(AttributeError, match="bpcourse.widgets has no attribute 'nope'"):
+        bp.widgets.nope  # noqa: B018
+
+
+# ---- bpcourse.plots ----------------------------------------------------------------------
+
+
+def axes():
+    fig = Figure(figsize=(3, 2))
+    FigureCanvasAgg(fig)
+    return fig.add_subplot()
+
+
+def test_loss_curve_log_scale_and_data():
+    ax = axes()
+    line = plots.loss_curve(ax, [1.0, 0.5, 0.25], label="train")
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(line.get_ydata(), [1.0, 0.5, 0.25])
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "loss L (log scale)" and ax.get_xlabel() == "epoch"
+    assert ax.get_legend() is not None
+    ax2 = axes()
+    plots.loss_curve(ax2, [1.0, -0.5], log=True)  # not all positive: stays linear
+    assert ax2.get_yscale() == "linear"
+    ax3 = axes()
+    plots.loss_curve(ax3, [2.0, 1.0], log=False, xlabel="step")
+    assert ax3.get_yscale() == "linear" and ax3.get_ylabel() == "loss L" and ax3.get_xlabel() == "step"
+
+
+def test_scatter_classes_one_collection_per_class():
+    ax = axes()
+    X = np.array([[0.0, 1.0, 2.0, 3.0], [0.0, 1.0, 0.0, 1.0]])
+    plots.scatter_classes(ax, X, np.array([0, 1, 0, 2]))
+    assert len(ax.collections) == 3
+    np.testing.assert_array_equal(ax.collections[0].get_offsets(), [[0, 0], [2, 0]])
+    np.testing.assert_allclose(ax.collections[1].get_facecolor()[0][:3], [214 / 255, 39 / 255, 40 / 255])
+    assert [t.get_text() for t in ax.legend().get_texts()] == ["class 0", "class 1", "class 2"]
+
+
+def test_decision_boundary_predictions():
+    net = bp.MLP([2, 2], output="softmax", seed=0)
+    net.params["W1"][...] = [[1.0, 0.0], [-1.0, 0.0]]  # class 0 where x1 > 0
+    X = np.array([[-1.0, 1.0], [-1.0, 1.0]])
+    ax = axes()
+    pred = plots.decision_boundary(ax, net, X, np.array([1, 0]), resolution=10, pad=0.5)
+    assert pred.shape == (10, 10)
+    np.testing.assert_array_equal(pred[:, :5], 1)  # x1 < 0
+    np.testing.assert_array_equal(pred[:, 5:], 0)
+
+
+def test_layer_norms():
+    ax = axes()
+    line = plots.layer_norms(ax, [1e-3, 1e-1, 1.0])
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
+    assert ax.get_yscale() == "log"
