@@ -1,0 +1,167 @@
+r"""Chapter 04: slow convergence of gradient descent on ill-conditioned problems (claim C6).
+
+On f(x) = ½(x₁² + κ x₂²) the gradient is (x₁, κ x₂), so one step x ← x − α∇f multiplies
+x₁ by (1 − α) and x₂ by (1 − ακ). The steep direction x₂ caps the learning rate at α < 2/κ
+(beyond it x₂ grows and the run diverges), and with such a small α the flat direction x₁
+shrinks by at most a factor 1 − 2/κ per step: the number of steps grows in proportion to
+the condition number κ. With ακ > 1 the factor on x₂ is negative and the iterate zig-zags
+across the narrow valley.
+
+``run_gd`` is the experiment, ``conditioning()`` the widget, ``steps_to_tolerance`` and
+``plot_steps_vs_kappa`` the measured steps-against-κ figure.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .. import optim
+from .base import WidgetPlot, slider
+
+X0 = (-8.0, 3.0)  # the start: far along the flat direction, a little up the steep one
+TOL = 1e-6  # "converged" when f(x) ≤ TOL · f(x0)
+N_LEVELS = 8
+
+
+def quadratic(x: np.ndarray, kappa: float) -> float:
+    """f(x) = ½(x₁² + κ x₂²) for x of shape (2,)."""
+    return 0.5 * (x[0] ** 2 + kappa * x[1] ** 2)
+
+
+def gradient(x: np.ndarray, kappa: float) -> np.ndarray:
+    """∇f(x) = (x₁, κ x₂), shape (2,)."""
+    return np.array([x[0], kappa * x[1]])
+
+
+def best_lr(kappa: float) -> float:
+    """The fixed α that minimizes the slowest contraction factor: 2/(1 + κ)."""
+    return 2.0 / (1.0 + kappa)
+
+
+def run_gd(kappa: float, lr: float, steps: int = 500, x0=X0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Plain gradient descent with ``bp.optim.SGD``: returns the path (steps + 1, 2) and f along it (steps + 1,).
+
+    Stops early (shorter arrays) once f exceeds 1e12 · f(x0), i.e. when the run diverges.
+    """
+    x = np.array(x0, dtype=float)
+    opt = optim.SGD(lr=lr)
+    params = {"x": x}
+    path, values = [x.copy()], [quadratic(x, kappa)]
+    for _ in range(steps):
+        opt.step(params, {"x": gradient(x, kappa)})
+        path.append(x.copy())
+        values.append(quadratic(x, kappa))
+        if values[-1] > 1e12 * values[0]:
+            break
+    return np.array(path), np.array(values)
+
+
+def steps_to_tolerance(kappa: float, lr: float, tol: float = TOL, max_steps: int = 100_000, x0=X0) -> int | None:
+    """How many gradient-descent steps until f(x) ≤ tol · f(x0); None if not within max_steps (or diverging)."""
+    x = np.array(x0, dtype=float)
+    f0 = quadratic(x, kappa)
+    for k in range(1, max_steps + 1):
+        x = x - lr * gradient(x, kappa)
+        f = quadratic(x, kappa)
+        if f <= tol * f0:
+            return k
+        if not np.isfinite(f) or f > 1e12 * f0:
+            return None
+    return None
+
+
+def steps_table(kappas=(1, 3, 10, 30, 100, 300, 1000), tol: float = TOL) -> dict[str, list]:
+    """Steps to reach tol for each κ at the best fixed α = 2/(1 + κ) and at α = 1/κ."""
+    return {
+        "kappa": list(kappas),
+        "best": [steps_to_tolerance(k, best_lr(k), tol) for k in kappas],
+        "one_over_kappa": [steps_to_tolerance(k, 1.0 / k, tol) for k in kappas],
+    }
+
+
+def plot_steps_vs_kappa(ax, table: dict) -> None:
+    """Log-log plot of the steps-to-tolerance table, with a line ∝ κ for comparison."""
+    k = np.array(table["kappa"], dtype=float)
+    ax.loglog(k, table["one_over_kappa"], "s-", color="C1", label=r"$\alpha = 1/\kappa$")
+    ax.loglog(k, table["best"], "o-", color="C0", label=r"best fixed $\alpha = 2/(1+\kappa)$")
+    ref = np.array(table["best"], dtype=float)[-1] * k / k[-1]
+    ax.loglog(k, ref, ":", color="gray", label=r"$\propto \kappa$")
+    ax.set_xlabel(r"condition number $\kappa$")
+    ax.set_ylabel(r"steps until $f \leq 10^{-6} f(x_0)$")
+    ax.set_title("Gradient descent: steps grow with the condition number")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _ellipse(level: float, kappa: float, n: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    # the contour f = level is an ellipse with semi-axes √(2·level) and √(2·level/κ)
+    t = np.linspace(0, 2 * np.pi, n)
+    return np.sqrt(2 * level) * np.cos(t), np.sqrt(2 * level / kappa) * np.sin(t)
+
+
+def conditioning(steps: int = 300) -> WidgetPlot:
+    r"""κ and the learning rate (as α·κ, stable below 2) → the path on the contours of f and f against step."""
+    controls = {
+        "kappa": slider("condition number κ", 20.0, 0, 3, 0.1, fmt=".0f", log=True),
+        "lr_times_kappa": slider("α·κ (stable below 2)", 1.8, 0.1, 2.2, 0.05),
+    }
+
+    @lru_cache(maxsize=256)
+    def run(kappa, c):
+        return run_gd(kappa, c / kappa, steps)
+
+    def setup(fig):
+        ax_p, ax_f = fig.subplots(1, 2, width_ratios=[1.6, 1])
+        contours = [ax_p.plot([], [], color="gray", lw=0.7, alpha=0.7)[0] for _ in range(N_LEVELS)]
+        (path,) = ax_p.plot([], [], "-", color="C3", lw=1)
+        (dots,) = ax_p.plot([], [], "o", color="C3", ms=3)
+        ax_p.plot([0], [0], "*", color="k", ms=10)
+        ax_p.set_xlim(-9, 9)
+        ax_p.set_ylim(-4, 4)
+        ax_p.set_aspect("equal")  # true proportions: the valley really is narrow
+        ax_p.set_xlabel("$x_1$ (flat direction)")
+        ax_p.set_ylabel("$x_2$ (steep direction)")
+        (curve,) = ax_f.semilogy([], [], color="C3")
+        ax_f.axhline(TOL, color="gray", lw=0.8, ls=":", label="tolerance $10^{-6}$")
+        ax_f.legend(fontsize=8, loc="upper right")
+        ax_f.set_xlim(0, steps)
+        ax_f.set_xlabel("step")
+        ax_f.set_ylabel("$f(x)\\,/\\,f(x_0)$ (log scale)")
+        ax_f.grid(True, which="major", alpha=0.3)
+        return dict(ax_p=ax_p, ax_f=ax_f, contours=contours, path=path, dots=dots, curve=curve)
+
+    def draw(a, kappa, lr_times_kappa):
+        kappa = float(round(kappa, 6))
+        path, values = run(kappa, lr_times_kappa)
+        f0 = values[0]
+        for i, line in enumerate(a["contours"]):
+            line.set_data(*_ellipse(f0 * 0.35**i, kappa))
+        shown = np.clip(path, [-50, -50], [50, 50])  # keep a diverging path drawable
+        a["path"].set_data(shown[:, 0], shown[:, 1])
+        a["dots"].set_data(shown[:31, 0], shown[:31, 1])
+        rel = values / f0
+        a["curve"].set_data(np.arange(len(rel)), rel)
+        finite = rel[np.isfinite(rel) & (rel > 0)]
+        a["ax_f"].set_ylim(max(min(finite.min(), TOL) / 3, 1e-12), max(finite.max() * 3, 10))
+        lr = lr_times_kappa / kappa
+        a["ax_p"].set_title(f"κ = {kappa:.0f}, α = {lr:.3g}: path of the first {len(path) - 1} steps", fontsize=10)
+        if len(values) <= steps and values[-1] > values[0]:
+            status = f"diverged after {len(values) - 1} steps: α·κ = {lr_times_kappa:.2f} > 2"
+        else:
+            below = np.nonzero(values <= TOL * f0)[0]
+            status = (
+                f"reached f ≤ 1e-6·f(x0) in {below[0]} steps"
+                if below.size
+                else f"not there after {steps} steps: f/f(x0) = {values[-1] / f0:.1e}"
+            )
+        a["ax_f"].set_title(status, fontsize=10)
+        return status
+
+    return WidgetPlot(
+        controls, draw, "Gradient descent on an ill-conditioned quadratic", figsize=(10, 3.8), setup=setup
+    )
+
+
+WIDGETS = {"conditioning": conditioning}

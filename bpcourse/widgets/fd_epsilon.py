@@ -1,0 +1,265 @@
+r"""Chapter 03: finite differences against backprop, one weight at a time, and what each costs.
+
+For one weight w the centered difference (L(w + ε) − L(w − ε)) / 2ε differs from the exact
+∂L/∂w by a truncation error ≈ ε²·L‴/6, which shrinks as ε shrinks, and a round-off error
+≈ ε_machine·|L| / ε, which grows: in float64 the error against ε is a V with its bottom
+near ε ≈ 1e-5. The one-sided difference (L(w + ε) − L(w)) / ε has truncation ∝ ε, so its V
+is shallower and bottoms out near ε ≈ 1e-8.
+
+``fd_epsilon()`` is the widget; ``time_gradients`` and ``plot_cost`` measure and draw the
+cost of backprop against finite differences as the number of parameters grows (claim C4).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+import numpy as np
+
+from .. import datasets, gradcheck
+from ..network import MLP
+from .base import WidgetPlot, dropdown, slider
+
+LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
+SCHEMES = ("centered", "forward")
+_FLOOR = 1e-17  # a relative error of exactly 0 is drawn here, so the log axis can show it
+
+
+def example_problem():
+    """The small network of the widget: a 2-3-1 tanh/sigmoid net on 8 noisy XOR points (13 parameters)."""
+    net = MLP([2, 3, 1], hidden="tanh", output="sigmoid", loss="cross_entropy", init="normal", scale=1.0, seed=3)
+    X, y = datasets.xor(8, noise=0.2, seed=0)
+    return net, X, y.reshape(1, -1).astype(float)
+
+
+def weight_labels(net) -> list[str]:
+    """'W1[0,0]', 'W1[0,1]', … 'b2[0,0]': one label per trainable number of ``net``."""
+    return [f"{name}[{i},{j}]" for name, p in net.params.items() for i, j in np.ndindex(p.shape)]
+
+
+def parse_label(label: str) -> tuple[str, tuple[int, int]]:
+    """'W1[2,0]' → ('W1', (2, 0))."""
+    name, rest = label.split("[")
+    i, j = rest.rstrip("]").split(",")
+    return name, (int(i), int(j))
+
+
+def fd_estimate(net, X, Y, label: str, eps: float, scheme: str = "centered") -> float:
+    r"""The finite-difference estimate of ∂L/∂w for the weight ``label`` with step ε.
+
+    centered: (L(w + ε) − L(w − ε)) / 2ε;  forward: (L(w + ε) − L(w)) / ε. The weight is restored.
+    """
+    name, idx = parse_label(label)
+    p = net.params[name]
+    old = p[idx]
+    try:
+        p[idx] = old + eps
+        up = net.loss(X, Y)
+        p[idx] = old - eps if scheme == "centered" else old
+        down = net.loss(X, Y)
+    finally:
+        p[idx] = old
+    # divide by the step actually taken: w + ε is rounded, which is part of the round-off story
+    return (up - down) / (2 * eps if scheme == "centered" else eps)
+
+
+def scalar_rel_error(a: float, b: float) -> float:
+    """|a − b| / (|a| + |b|), the relative error of two numbers (0 when both are 0)."""
+    return gradcheck.rel_error(np.array([a]), np.array([b]))
+
+
+class FDExplorer:
+    """Backprop's gradient and cached error-vs-ε curves for every weight of one network."""
+
+    def __init__(self, net=None, X=None, Y=None):
+        if net is None:
+            net, X, Y = example_problem()
+        self.net, self.X, self.Y = net, X, Y
+        self.labels = weight_labels(net)
+        self.grads = net.gradients(X, Y)
+        self.L0 = net.loss(X, Y)
+        self._curve = lru_cache(maxsize=None)(self._compute_curve)
+        self._slice = lru_cache(maxsize=None)(self._compute_slice)
+
+    def backprop(self, label: str) -> float:
+        """∂L/∂w from backprop for the weight ``label``."""
+        name, idx = parse_label(label)
+        return float(self.grads[name][idx])
+
+    def _compute_curve(self, label: str, scheme: str) -> np.ndarray:
+        g = self.backprop(label)
+        errs = [scalar_rel_error(fd_estimate(self.net, self.X, self.Y, label, 10.0**k, scheme), g) for k in LOG_EPS]
+        return np.maximum(np.array(errs), _FLOOR)
+
+    def curve(self, label: str, scheme: str = "centered") -> np.ndarray:
+        """Relative error |FD − backprop| / (|FD| + |backprop|) at every ε = 10**LOG_EPS (cached)."""
+        return self._curve(label, scheme)
+
+    def _compute_slice(self, label: str, half_width: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        name, idx = parse_label(label)
+        p = self.net.params[name]
+        old = p[idx]
+        ws = old + np.linspace(-half_width, half_width, 121)
+        Ls = []
+        try:
+            for w in ws:
+                p[idx] = w
+                Ls.append(self.net.loss(self.X, self.Y))
+        finally:
+            p[idx] = old
+        return ws, np.array(Ls)
+
+    def loss_slice(self, label: str) -> tuple[np.ndarray, np.ndarray]:
+        """(w values, L values): the loss along one weight, the others fixed, over w ± 1 (cached)."""
+        return self._slice(label)
+
+
+def _sparse_log_ticks(axis, exponents) -> None:
+    """Fixed decade ticks labelled '1e-8' in plain text: a log axis spanning 15 decades otherwise
+    draws dozens of mathtext labels, which is most of a redraw's time."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+
+    axis.set_major_locator(FixedLocator([10.0**k for k in exponents]))
+    axis.set_major_formatter(FixedFormatter([f"1e{k}" if k else "1" for k in exponents]))
+    axis.set_minor_locator(NullLocator())
+
+
+def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
+    """Pick a weight and a step ε: the error of the finite difference against ε (log-log), and the
+    secant the difference draws on the loss curve next to backprop's tangent."""
+    ex = explorer or FDExplorer()
+    controls = {
+        "weight": dropdown("weight w", ex.labels, ex.labels[0]),
+        "eps": slider("step ε", 1e-5, -14, 0, 0.25, fmt=".0e", log=True),
+        "scheme": dropdown("difference", SCHEMES),
+    }
+    eps_grid = 10.0**LOG_EPS
+
+    def setup(fig):
+        ax_err, ax_w = fig.subplots(1, 2, width_ratios=[1.25, 1])
+        (curve,) = ax_err.loglog(eps_grid, np.ones_like(eps_grid), color="C0", label="measured")
+        (trunc,) = ax_err.loglog([], [], "--", color="C2", lw=1, label=r"truncation $\propto \varepsilon^2$")
+        (round_,) = ax_err.loglog([], [], "--", color="C3", lw=1, label=r"round-off $\propto 1/\varepsilon$")
+        vline = ax_err.axvline(1e-5, color="k", lw=0.8, alpha=0.6)
+        (dot,) = ax_err.loglog([1e-5], [1.0], "o", color="k", ms=6)
+        readout = ax_err.text(0.02, 0.03, "", transform=ax_err.transAxes, fontsize=8, va="bottom")
+        ax_err.set_xlim(eps_grid[0], eps_grid[-1])
+        ax_err.set_ylim(1e-17, 10)
+        _sparse_log_ticks(ax_err.xaxis, [-14, -12, -10, -8, -6, -4, -2, 0])
+        _sparse_log_ticks(ax_err.yaxis, [-16, -12, -8, -4, 0])
+        ax_err.set_xlabel(r"step $\varepsilon$")
+        ax_err.set_ylabel("relative error of the estimate")
+        ax_err.grid(True, which="major", alpha=0.3)
+        legend = ax_err.legend(loc="upper center", fontsize=8)
+        (loss_line,) = ax_w.plot([], [], color="C0", label="L(w)")
+        (tangent,) = ax_w.plot([], [], color="C1", lw=1.2, label=r"tangent, slope = backprop $\partial L/\partial w$")
+        (secant,) = ax_w.plot([], [], "--", color="k", lw=1, label="secant of the finite difference")
+        (ends,) = ax_w.plot([], [], "o", color="k", ms=4)
+        ax_w.set_xlabel("w (the other weights fixed)")
+        ax_w.set_ylabel("loss L")
+        ax_w.legend(loc="upper center", fontsize=8)
+        ax_w.grid(True, alpha=0.3)
+        return dict(
+            ax_err=ax_err, ax_w=ax_w, curve=curve, trunc=trunc, round_=round_, vline=vline, dot=dot,
+            readout=readout, legend=legend, loss_line=loss_line, tangent=tangent, secant=secant, ends=ends,
+        )  # fmt: skip
+
+    def draw(a, weight, eps, scheme):
+        errs = ex.curve(weight, scheme)
+        a["curve"].set_ydata(errs)
+        # guide lines parallel to the measured curve (30× above it, so both stay visible):
+        # slope 2 (or 1) on the right, slope −1 on the left
+        p = 2 if scheme == "centered" else 1
+        right = LOG_EPS >= -3.0
+        left = LOG_EPS <= -9.0
+        anchor_r = 30 * errs[np.searchsorted(LOG_EPS, -1.0)]
+        anchor_l = 30 * errs[np.searchsorted(LOG_EPS, -12.0)]
+        a["trunc"].set_data(eps_grid[right], anchor_r * (eps_grid[right] / 1e-1) ** p)
+        a["round_"].set_data(eps_grid[left], anchor_l * (1e-12 / eps_grid[left]))
+        a["legend"].get_texts()[1].set_text(
+            r"truncation $\propto \varepsilon^2$" if p == 2 else r"truncation $\propto \varepsilon$"
+        )
+        g = ex.backprop(weight)
+        fd = fd_estimate(ex.net, ex.X, ex.Y, weight, eps, scheme)
+        err = max(scalar_rel_error(fd, g), _FLOOR)
+        a["vline"].set_xdata([eps, eps])
+        a["dot"].set_data([eps], [err])
+        a["readout"].set_text(f"backprop: {g:+.12f}\nfinite difference: {fd:+.12f}\nrelative error: {err:.1e}")
+        a["ax_err"].set_title(f"{scheme} difference for {weight}", fontsize=10)
+        ws, Ls = ex.loss_slice(weight)
+        w0 = ws[len(ws) // 2]
+        a["loss_line"].set_data(ws, Ls)
+        a["tangent"].set_data(ws, ex.L0 + g * (ws - w0))
+        lo = w0 - eps if scheme == "centered" else w0
+        a["secant"].set_data(ws, ex.L0 + fd * (ws - w0))
+        name, idx = parse_label(weight)
+        p_arr = ex.net.params[name]
+        old = p_arr[idx]
+        try:
+            p_arr[idx] = lo
+            L_lo = ex.net.loss(ex.X, ex.Y)
+            p_arr[idx] = w0 + eps
+            L_hi = ex.net.loss(ex.X, ex.Y)
+        finally:
+            p_arr[idx] = old
+        a["ends"].set_data([lo, w0 + eps], [L_lo, L_hi])
+        span = Ls.max() - Ls.min()
+        a["ax_w"].set_xlim(ws[0], ws[-1])
+        a["ax_w"].set_ylim(Ls.min() - 0.15 * span, Ls.max() + 0.35 * span)
+        a["ax_w"].set_title(f"around w = {w0:+.3f}: secant vs tangent", fontsize=10)
+        return f"ε = {eps:.0e}: relative error {err:.1e}"
+
+    return WidgetPlot(controls, draw, "Finite differences vs backprop as ε shrinks", figsize=(10, 4), setup=setup)
+
+
+# ---- the cost of a gradient: backprop against finite differences (claim C4) ------------------
+
+
+def _median_seconds(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def time_gradients(widths=(4, 8, 16, 32, 64), n_in: int = 16, n_out: int = 10, m: int = 32, repeats: int = 3):
+    """Median seconds for one full gradient by backprop and by centered differences, per network size.
+
+    Networks are [n_in, h, h, n_out] (tanh, softmax) for h in ``widths`` on m random examples.
+    Returns a dict of arrays: 'n_params', 'backprop', 'finite_diff', 'forward' (one loss evaluation).
+    """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_in, m))
+    Y = datasets.one_hot(rng.integers(0, n_out, m), n_out)
+    out = {"n_params": [], "backprop": [], "finite_diff": [], "forward": []}
+    for h in widths:
+        net = MLP([n_in, h, h, n_out], hidden="tanh", output="softmax", seed=0)
+
+        def fd_all(net=net):
+            for p in net.params.values():
+                gradcheck.numerical_gradient(lambda _, net=net: net.loss(X, Y), p)
+
+        out["n_params"].append(net.n_params)
+        out["backprop"].append(_median_seconds(lambda net=net: net.gradients(X, Y), max(repeats, 5)))
+        out["forward"].append(_median_seconds(lambda net=net: net.loss(X, Y), max(repeats, 5)))
+        out["finite_diff"].append(_median_seconds(fd_all, repeats))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def plot_cost(ax, timings: dict) -> None:
+    """Seconds per gradient against the number of parameters, log-log, for both methods."""
+    n = timings["n_params"]
+    ax.loglog(n, timings["finite_diff"], "o-", color="C3", label="finite differences (2 losses per parameter)")
+    ax.loglog(n, timings["backprop"], "s-", color="C0", label="backprop (1 forward + 1 backward)")
+    ax.loglog(n, timings["forward"], ":", color="gray", label="one forward pass + loss")
+    ax.set_xlabel("number of parameters")
+    ax.set_ylabel("seconds per full gradient (median)")
+    ax.set_title("The cost of one gradient")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+WIDGETS = {"fd_epsilon": fd_epsilon}

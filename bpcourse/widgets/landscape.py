@@ -1,0 +1,223 @@
+r"""Chapter 04: non-convex losses, local minima and plateaus (claim C7).
+
+``plot_nonconvex_1d`` draws gradient descent from several starts on a bumpy 1-D function.
+``train_restarts`` trains many small 2-H-1 networks on the four XOR points, one per random seed,
+with full-batch gradient descent; ``restarts()`` is the widget over the number of hidden units,
+the initial weight scale and the number of restarts.
+
+``train_restarts`` runs all restarts at once: the same BP1–BP4 as ``bp.MLP`` (tanh hidden
+layer, sigmoid output, binary cross-entropy), with a leading axis of restarts on every array.
+It starts from exactly the weights ``bp.MLP(..., init="normal", scale=scale, seed=s)`` draws and
+matches its training step for step (the tests check this); the batched form is what makes a
+hundred trainings take a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import ipywidgets as W
+import numpy as np
+
+from .. import activations, datasets, initializers
+from .base import WidgetPlot, dropdown, slider
+
+HIDDEN_UNITS = (1, 2, 3, 4, 8)
+SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)
+MAX_RESTARTS = 100
+STEPS = 1500
+LR = 0.5
+EVERY = 10  # record the loss every EVERY steps
+STUCK = float(np.log(2) / 2)  # the loss when two of the four points sit at ŷ = 0.5 and two are fitted
+SOLVED = 0.05  # final loss below this: XOR learned
+BINS = np.logspace(-3, 0, 31)
+
+
+def xor_data() -> tuple[np.ndarray, np.ndarray]:
+    """The XOR truth table: X (2, 4), Y (1, 4)."""
+    X, y = datasets.xor(4, noise=0.0)
+    return X, y.reshape(1, -1).astype(float)
+
+
+def initial_weights(hidden: int, scale: float, seeds) -> tuple[np.ndarray, np.ndarray]:
+    """W1 (R, hidden, 2) and W2 (R, 1, hidden) exactly as ``bp.MLP([2, hidden, 1], init="normal",
+    scale=scale, seed=s)`` draws them, for each s in ``seeds`` (biases start at 0)."""
+    W1, W2 = [], []
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        W1.append(initializers.normal(hidden, 2, rng, scale))
+        W2.append(initializers.normal(1, hidden, rng, scale))
+    return np.array(W1), np.array(W2)
+
+
+def _loss(Z2: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    # binary cross-entropy from logits, per restart: (1/m) Σ log(1 + e^z) − y z
+    return np.sum(np.logaddexp(0.0, Z2) - Y * Z2, axis=(1, 2)) / Y.shape[1]
+
+
+def train_restarts(
+    hidden: int, scale: float, restarts: int = MAX_RESTARTS, steps: int = STEPS, lr: float = LR, every: int = EVERY
+) -> dict[str, np.ndarray]:
+    r"""Train ``restarts`` networks 2-hidden-1 (seeds 0 … restarts−1) on XOR by full-batch gradient descent.
+
+    Returns 'final' (R,): the loss after ``steps`` steps; 'history' (R, steps//every + 1): the loss
+    at steps 0, every, 2·every, …; 'steps' (steps//every + 1,): those step numbers.
+    """
+    X, Y = xor_data()
+    m = X.shape[1]
+    W1, W2 = initial_weights(hidden, scale, range(restarts))
+    b1 = np.zeros((restarts, hidden, 1))
+    b2 = np.zeros((restarts, 1, 1))
+    tanh_prime = activations.tanh_prime
+    history = []
+    for k in range(steps + 1):
+        Z1 = W1 @ X + b1  # (R, hidden, m)
+        A1 = np.tanh(Z1)
+        Z2 = W2 @ A1 + b2  # (R, 1, m)
+        if k % every == 0:
+            history.append(_loss(Z2, Y))
+        if k == steps:
+            break
+        dZ2 = (activations.sigmoid(Z2) - Y) / m  # BP1 (sigmoid + binary cross-entropy)
+        dW2 = dZ2 @ A1.transpose(0, 2, 1)  # BP4
+        db2 = dZ2.sum(axis=2, keepdims=True)  # BP3
+        dZ1 = (W2.transpose(0, 2, 1) @ dZ2) * tanh_prime(Z1)  # BP2
+        dW1 = dZ1 @ X.T  # BP4
+        db1 = dZ1.sum(axis=2, keepdims=True)  # BP3
+        W1 -= lr * dW1
+        b1 -= lr * db1
+        W2 -= lr * dW2
+        b2 -= lr * db2
+    final = _loss(W2 @ np.tanh(W1 @ X + b1) + b2, Y)
+    return {"final": final, "history": np.array(history).T, "steps": np.arange(0, steps + 1, every)}
+
+
+@cache
+def cached_restarts(hidden: int, scale: float) -> dict[str, np.ndarray]:
+    """``train_restarts(hidden, scale)`` with the default restarts and steps, computed once per setting."""
+    return train_restarts(hidden, scale)
+
+
+def outcome(final: np.ndarray) -> dict[str, float]:
+    """Fractions of runs that solved XOR (loss < 0.05), got stuck near ln(2)/2 ≈ 0.347, or neither yet."""
+    solved = final < SOLVED
+    stuck = np.abs(final - STUCK) < 0.02
+    return {"solved": float(solved.mean()), "stuck": float(stuck.mean()), "other": float((~solved & ~stuck).mean())}
+
+
+def _category_color(loss: float) -> str:
+    if loss < SOLVED:
+        return "C2"
+    if abs(loss - STUCK) < 0.05:
+        return "C3"
+    return "C1"
+
+
+def restarts() -> WidgetPlot:
+    """Hidden units, initial weight scale and number of restarts → a histogram of the final losses on
+    XOR (left) and every run's loss curve (right)."""
+    from matplotlib.collections import LineCollection
+
+    controls = {
+        "hidden": dropdown("hidden units", HIDDEN_UNITS, 2),
+        "scale": W.SelectionSlider(
+            description="init scale",
+            options=SCALES,
+            value=1.0,
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),  # fmt: skip
+        "n_restarts": slider("restarts", MAX_RESTARTS, 10, MAX_RESTARTS, 10),
+    }
+    cached_restarts(2, 1.0)  # the default setting, so the first draw is quick
+
+    def setup(fig):
+        ax_h, ax_c = fig.subplots(1, 2)
+        centers = np.sqrt(BINS[:-1] * BINS[1:])
+        bars = ax_h.bar(BINS[:-1], np.zeros(len(centers)), width=np.diff(BINS), align="edge", edgecolor="white")
+        for rect, c in zip(bars, centers, strict=True):
+            rect.set_color(_category_color(c))
+        ax_h.axvline(STUCK, color="C3", ls=":", lw=1)
+        ax_h.text(STUCK, 0.97, " ln(2)/2", color="C3", transform=ax_h.get_xaxis_transform(), va="top", fontsize=8)
+        ax_h.set_xscale("log")
+        ax_h.set_xlim(BINS[0], BINS[-1])
+        ax_h.set_xlabel("final training loss (log scale)")
+        ax_h.set_ylabel("number of restarts")
+        lines = LineCollection([], linewidths=0.7, alpha=0.5)
+        ax_c.add_collection(lines)
+        ax_c.set_yscale("log")
+        ax_c.set_xlim(0, STEPS)
+        ax_c.set_ylim(1e-3, 2)
+        ax_c.set_xlabel("gradient-descent step")
+        ax_c.set_ylabel("training loss (log scale)")
+        ax_c.grid(True, which="major", alpha=0.3)
+        ax_c.set_title("one curve per restart: green solved, red stuck, orange neither yet", fontsize=9)
+        return dict(ax_h=ax_h, ax_c=ax_c, bars=bars, lines=lines, title=ax_h.set_title(""))
+
+    def draw(a, hidden, scale, n_restarts):
+        res = cached_restarts(hidden, scale)
+        final = res["final"][:n_restarts]
+        counts, _ = np.histogram(np.clip(final, BINS[0], BINS[-1] * 0.999), BINS)
+        for rect, c in zip(a["bars"], counts, strict=True):
+            rect.set_height(c)
+        a["ax_h"].set_ylim(0, max(counts.max(), 1) * 1.15)
+        steps = res["steps"]
+        a["lines"].set_segments([np.column_stack([steps, h]) for h in res["history"][:n_restarts]])
+        a["lines"].set_color([_category_color(f) for f in final])
+        o = outcome(final)
+        a["title"].set_text(
+            f"2-{hidden}-1, scale {scale:g}, {n_restarts} restarts: {o['solved']:.0%} solved, {o['stuck']:.0%} stuck"
+        )
+        a["title"].set_fontsize(9)
+        return f"best of {n_restarts}: loss {final.min():.4f}; worst: {final.max():.4f}"
+
+    return WidgetPlot(
+        controls, draw, "Many random starts on XOR: the spread of final losses", figsize=(10, 3.8), setup=setup
+    )
+
+
+# ---- a 1-D illustration ------------------------------------------------------------------------
+
+
+def bumpy(w: np.ndarray) -> np.ndarray:
+    """A non-convex 1-D 'loss': a wide bowl with ripples, so several valleys of different depths."""
+    return 0.05 * w**2 + 0.4 * np.sin(2.2 * w) + 0.15 * np.sin(5.3 * w + 1.0)
+
+
+def bumpy_prime(w: np.ndarray) -> np.ndarray:
+    """The derivative of ``bumpy``."""
+    return 0.1 * w + 0.88 * np.cos(2.2 * w) + 0.795 * np.cos(5.3 * w + 1.0)
+
+
+def descend_1d(starts, lr: float = 0.05, steps: int = 300) -> np.ndarray:
+    """Gradient descent on ``bumpy`` from each start; returns the end points (len(starts),)."""
+    w = np.array(starts, dtype=float)
+    for _ in range(steps):
+        w = w - lr * bumpy_prime(w)
+    return w
+
+
+def plot_nonconvex_1d(ax, starts=(-5.5, -3.6, -1.2, 0.4, 2.3, 4.6)) -> np.ndarray:
+    """Draw ``bumpy`` and where gradient descent from each start ends; returns the end points."""
+    grid = np.linspace(-7, 7, 600)
+    ax.plot(grid, bumpy(grid), color="gray", lw=1.5, label="loss L(w)")
+    ends = descend_1d(starts)
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        color = f"C{i}"
+        ax.plot([s], [bumpy(np.array(s))], "o", mfc="white", mec=color, ms=7)
+        ax.plot([e], [bumpy(np.array(e))], "o", color=color, ms=7)
+        ax.annotate("", xy=(e, bumpy(np.array(e))), xytext=(s, bumpy(np.array(s))),
+                    arrowprops=dict(arrowstyle="->", color=color, lw=1))  # fmt: skip
+    best = grid[np.argmin(bumpy(grid))]
+    ax.plot([best], [bumpy(np.array(best))], "*", color="k", ms=12, label="global minimum")
+    ax.plot([], [], "o", mfc="white", mec="k", label="start")
+    ax.plot([], [], "o", color="k", label="where gradient descent stops")
+    ax.set_xlabel("weight w")
+    ax.set_ylabel("loss L(w)")
+    ax.set_title("Gradient descent ends in the valley it starts in")
+    ax.legend(fontsize=8, loc="upper center")
+    ax.grid(True, alpha=0.3)
+    return ends
+
+
+WIDGETS = {"restarts": restarts}

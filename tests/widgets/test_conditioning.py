@@ -1,0 +1,43 @@
+import numpy as np
+import pytest
+
+from bpcourse.widgets import conditioning as cd
+
+
+def test_gradient_descent_contracts_each_coordinate():
+    path, values = cd.run_gd(10.0, 0.15, steps=3)
+    # x1 ← (1 − α) x1, x2 ← (1 − ακ) x2 = −0.5 x2
+    np.testing.assert_allclose(path[1], [-8.0 * 0.85, 3.0 * -0.5])
+    assert values[0] == pytest.approx(0.5 * (64 + 10 * 9))
+
+
+def test_steps_grow_linearly_with_kappa():
+    t = cd.steps_table()
+    assert t["best"][0] == 1  # κ = 1, α = 1: one step lands on the minimum
+    assert t["best"] == sorted(t["best"])
+    # each ×10 in κ costs about ×10 in steps
+    k = t["kappa"]
+    ratio = t["best"][k.index(1000)] / t["best"][k.index(100)]
+    assert ratio == pytest.approx(10, rel=0.05)
+    assert all(b <= o for b, o in zip(t["best"], t["one_over_kappa"], strict=True))
+
+
+def test_too_large_step_diverges():
+    assert cd.steps_to_tolerance(50.0, 2.1 / 50) is None
+
+
+def test_widget_contours_and_status():
+    plot = cd.conditioning()
+    a = plot.artists
+    assert "reached" in plot.status.value
+    _, y20 = a["contours"][0].get_data()
+    plot.controls["kappa"].value = 100.0
+    _, y100 = a["contours"][0].get_data()
+    f0_20, f0_100 = 0.5 * (64 + 20 * 9), 0.5 * (64 + 100 * 9)
+    assert np.max(y20) == pytest.approx(np.sqrt(2 * f0_20 / 20), rel=1e-3)
+    assert np.max(y100) == pytest.approx(np.sqrt(2 * f0_100 / 100), rel=1e-3)
+    assert "not there after 300 steps" in plot.status.value
+    plot.controls["lr_times_kappa"].value = 2.1
+    assert plot.status.value.startswith("diverged")
+    x, _ = a["curve"].get_data()
+    assert len(x) < 301

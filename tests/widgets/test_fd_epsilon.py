@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+from bpcourse.widgets import fd_epsilon as fe
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return fe.FDExplorer()
+
+
+def err_at(curve, log_eps):
+    return curve[np.argmin(np.abs(fe.LOG_EPS - log_eps))]
+
+
+def test_labels_cover_every_parameter(explorer):
+    # 2-3-1: W1 (3, 2), b1 (3, 1), W2 (1, 3), b2 (1, 1) → 6 + 3 + 3 + 1 = 13 numbers
+    assert len(explorer.labels) == 13 == explorer.net.n_params
+    assert explorer.labels[0] == "W1[0,0]" and explorer.labels[-1] == "b2[0,0]"
+    assert fe.parse_label("W1[2,1]") == ("W1", (2, 1))
+
+
+def test_fd_estimate_restores_the_weight_and_matches_backprop(explorer):
+    before = {k: v.copy() for k, v in explorer.net.params.items()}
+    fd = fe.fd_estimate(explorer.net, explorer.X, explorer.Y, "W2[0,1]", 1e-5)
+    for k, v in explorer.net.params.items():
+        np.testing.assert_array_equal(v, before[k])
+    assert fe.scalar_rel_error(fd, explorer.backprop("W2[0,1]")) < 1e-9
+
+
+def test_centered_error_is_a_v(explorer):
+    curve = explorer.curve("W1[0,0]", "centered")
+    best = fe.LOG_EPS[np.argmin(curve)]
+    assert -7.5 <= best <= -3.5  # the bottom of the V near ε ≈ 1e-5
+    assert curve.min() < 1e-9
+    assert err_at(curve, -1) > 1e-4  # truncation at large ε
+    assert err_at(curve, -13) > 1e-6  # round-off at tiny ε
+    # truncation ∝ ε²: one decade of ε is two decades of error
+    slope = np.log10(err_at(curve, -1) / err_at(curve, -2))
+    assert slope == pytest.approx(2.0, abs=0.2)
+
+
+def test_forward_difference_has_slope_one_and_is_worse(explorer):
+    fwd = explorer.curve("W1[0,0]", "forward")
+    cen = explorer.curve("W1[0,0]", "centered")
+    slope = np.log10(err_at(fwd, -2) / err_at(fwd, -3))
+    assert slope == pytest.approx(1.0, abs=0.2)
+    assert fwd.min() > cen.min()
+    assert err_at(fwd, -3) > 100 * err_at(cen, -3)
+
+
+def test_widget_marks_the_chosen_eps_and_follows_the_weight():
+    plot = fe.fd_epsilon()
+    a = plot.artists
+    assert a["vline"].get_xdata()[0] == pytest.approx(1e-5)
+    small_err = a["dot"].get_ydata()[0]
+    assert small_err < 1e-8
+    plot.controls["eps"].value = 1e-1
+    assert a["vline"].get_xdata()[0] == pytest.approx(1e-1)
+    assert a["dot"].get_ydata()[0] > 1e3 * small_err
+    curve_w1 = np.array(a["curve"].get_ydata())
+    plot.controls["weight"].value = "b2[0,0]"
+    assert not np.allclose(np.array(a["curve"].get_ydata()), curve_w1)
+    # the right panel's tangent has backprop's slope
+    xs, ys = (np.asarray(v) for v in a["tangent"].get_data())
+    g = plot.artists["tangent"]  # noqa: F841  (the line itself)
+    slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
+    assert slope == pytest.approx(fe.FDExplorer().backprop("b2[0,0]"), rel=1e-9)
+    plot.controls["scheme"].value = "forward"
+    assert "forward" in a["ax_err"].get_title()
+
+
+def test_time_gradients_backprop_beats_finite_differences():
+    t = fe.time_gradients(widths=(4, 16), repeats=1)
+    assert list(t["n_params"]) == [4 * 16 + 4 + 4 * 4 + 4 + 10 * 4 + 10, 16 * 16 + 16 + 16 * 16 + 16 + 10 * 16 + 10]
+    # 714 parameters: 1428 loss evaluations against one forward and one backward pass
+    assert t["finite_diff"][1] > 20 * t["backprop"][1]

@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from bpcourse.widgets import gradient_flow as gf
+
+
+def test_deep_sigmoid_vanishes_toward_the_input():
+    s = gf.layer_stats(10, "sigmoid", "normal", 0.2)
+    norms = s["grad_norm"]
+    assert norms.shape == (10,)
+    assert np.all(np.diff(norms) > 0)  # every layer closer to the input gets a smaller gradient
+    assert norms[0] / norms[-1] < 1e-4
+    assert gf.verdict(norms) == "vanishing"
+    assert np.all(s["mean_sigma_prime"] <= 0.25)  # σ′ never exceeds 1/4
+
+
+def test_large_weights_explode_and_he_relu_stays_steady():
+    assert gf.verdict(gf.layer_stats(10, "tanh", "normal", 3.0)["grad_norm"]) == "exploding"
+    assert gf.verdict(gf.layer_stats(10, "sigmoid", "normal", 10.0)["grad_norm"]) == "exploding"
+    steady = gf.layer_stats(10, "relu", "he")["grad_norm"]
+    assert gf.verdict(steady) == "steady"
+    assert 0.1 < steady[0] / steady[-1] < 10
+
+
+def test_widget_follows_depth_activation_and_init():
+    plot = gf.gradient_flow()
+    line = plot.artists["grad"]
+    assert len(line.get_xdata()) == 10
+    first10 = np.asarray(line.get_ydata())[0]
+    plot.controls["depth"].value = 15
+    assert len(line.get_xdata()) == 15
+    assert np.asarray(line.get_ydata())[0] < first10 / 100  # five more sigmoid layers: much smaller
+    assert "vanishing" in plot.artists["title"].get_text()
+    plot.controls["hidden"].value = "relu"
+    plot.controls["init"].value = "he"
+    assert plot.controls["scale"].disabled
+    ys = np.asarray(line.get_ydata())
+    assert ys[0] / ys[-1] == pytest.approx(gf.layer_stats(15, "relu", "he")["grad_norm"][0] / ys[-1])
+    assert "steady" in plot.artists["title"].get_text()
