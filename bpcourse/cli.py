@@ -68,6 +68,45 @@ def cmd_lab(args, extra: list[str]) -> int:
     return subprocess.call(cmd, cwd=folder)
 
 
+def instructor_root() -> Path:
+    """The folder holding solutions/ (the checkout, or the current folder for an installed package)."""
+    for candidate in (course_root(), Path.cwd(), course_material()):
+        if candidate is not None and (candidate / "solutions").is_dir():
+            return candidate
+    raise SystemExit("bpcourse: no solutions/ folder found; run this command from a checkout of the course")
+
+
+def cmd_assign(args, extra: list[str]) -> int:
+    from .assign import assign
+
+    out = Path(args.out).expanduser().resolve()
+    written = assign(args.chapters, out, instructor_root())
+    for path in written:
+        print(f"wrote {path}")
+    print(f"bpcourse assign: chapter(s) {', '.join(map(str, args.chapters))} ready in {out}")
+    return 0
+
+
+def cmd_grade(args, extra: list[str]) -> int:
+    from .grade import grade
+
+    submissions = Path(args.submissions).expanduser().resolve()
+    if not submissions.is_dir():
+        raise SystemExit(f"bpcourse grade: {submissions} is not a folder of submissions (SUBMISSIONS/<student>/...)")
+    out = Path(args.out).expanduser().resolve()
+    feedback = Path(args.feedback).expanduser().resolve() if args.feedback else None
+    rows = grade(submissions, out, instructor_root() / "solutions", timeout=args.timeout, feedback_dir=feedback)
+    print(f"bpcourse grade: {len(rows)} student(s) graded; wrote {out}")
+    return 0
+
+
+def _chapter(text: str) -> int:
+    n = int(text)
+    if not 1 <= n <= 6:
+        raise argparse.ArgumentTypeError(f"chapter numbers go from 1 to 6; got {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bpcourse", description="The backpropagation course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lab.add_argument("--dry-run", action="store_true", help="print the jupyter command instead of running it")
     lab.set_defaults(func=cmd_lab)
+
+    assign = sub.add_parser("assign", help="write the student version of chapters (instructors)")
+    assign.add_argument("chapters", nargs="+", type=_chapter, metavar="CHAPTER", help="chapter numbers, e.g. 1 2")
+    assign.add_argument("--out", required=True, help="folder to write notebooks/ and exercises/ into")
+    assign.set_defaults(func=cmd_assign)
+
+    grade = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into a CSV (instructors)")
+    grade.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one sub-folder per student")
+    grade.add_argument("--out", default="grades.csv", help="the CSV to write (replaced atomically); default grades.csv")
+    grade.add_argument(
+        "--timeout", type=float, default=120, help="seconds allowed per notebook before it is stopped; default 120"
+    )
+    grade.add_argument("--feedback", help="folder for the per-student feedback files; default: feedback/ beside --out")
+    grade.set_defaults(func=cmd_grade)
     return parser
 
 

@@ -1,0 +1,295 @@
+r"""``bpcourse grade``: run every submission in a fresh kernel and write one CSV for the class.
+
+Layout: ``SUBMISSIONS/<student>/<exercise notebook>.ipynb`` (the notebook may also sit one folder
+deeper, ``SUBMISSIONS/<student>/<assignment>/…``, as nbgrader lays out ``submitted/``).
+
+For each student and each exercise notebook:
+1. the check cells (nbgrader ``grade: true``) and every locked cell are restored from
+   ``solutions/``, so editing or deleting a check changes nothing;
+2. the notebook runs in a temporary folder, in a fresh kernel started by a separate process,
+   with BPCOURSE_GRADING=1 so a failing check raises; the process is killed at the time limit;
+3. a check cell earns its points when it ran without an error and printed its [PASS] block.
+
+The CSV has one row per student: ``student``, one column per graded item, ``total``, ``notes``;
+it replaces an existing file atomically. ``feedback/<student>.txt`` repeats the blocks the
+learner would have seen.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .check.core import GRADER_ENV
+
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+GRACE = 15  # extra seconds the outer process waits for kernel start-up and shutdown
+
+
+@dataclass
+class Item:
+    """One graded cell of the source notebook."""
+
+    grade_id: str
+    points: float
+
+
+@dataclass
+class Source:
+    """A solution notebook as the grader needs it: its graded items and its locked cells."""
+
+    name: str  # file name, e.g. ex01_principles.ipynb
+    items: list[Item]
+    locked: dict[str, nbformat.NotebookNode]  # grade_id -> the cell as it must be
+
+    @classmethod
+    def read(cls, path: Path) -> Source:
+        from .assign import student_version
+
+        nb = student_version(nbformat.read(path, as_version=4))
+        items, locked = [], {}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                items.append(Item(meta["grade_id"], float(meta.get("points", 0))))
+            if meta.get("locked") or (meta.get("grade") and not meta.get("solution")):
+                locked[meta["grade_id"]] = cell
+        return cls(path.name, items, locked)
+
+
+@dataclass
+class Result:
+    """The outcome of one notebook of one student."""
+
+    points: dict[str, float] = field(default_factory=dict)
+    feedback: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare(nb: nbformat.NotebookNode, source: Source) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The notebook to execute: locked and check cells restored, deleted checks appended, outputs dropped."""
+    notes, seen, cells = [], set(), []
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in source.locked:
+            if grade_id in seen:
+                continue  # a copy of a locked cell: only the original runs
+            cell = copy.deepcopy(source.locked[grade_id])
+            seen.add(grade_id)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    missing = [item.grade_id for item in source.items if item.grade_id not in seen]
+    cells += [copy.deepcopy(source.locked[g]) for g in missing]
+    if missing:
+        notes.append(f"restored {len(missing)} deleted check cell(s)")
+    nb.cells = cells
+    return nb, notes
+
+
+def _kernel_env() -> dict:
+    env = os.environ.copy()
+    env[GRADER_ENV] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p)
+    env.pop("NBGRADER_EXECUTION", None)
+    return env
+
+
+def execute(nb: nbformat.NotebookNode, timeout: float, workdir: Path) -> tuple[nbformat.NotebookNode | None, str]:
+    """Run ``nb`` in a fresh kernel in ``workdir`` from a separate process; returns (executed nb, problem).
+
+    ``problem`` is '' when the notebook ran to the end (cells may have raised), else what stopped it.
+    """
+    src, dst, status = workdir / "submission.ipynb", workdir / "executed.ipynb", workdir / "status.json"
+    nbformat.write(nb, src)
+    cmd = [sys.executable, "-m", "bpcourse.grade", "--execute", str(src), str(dst), str(timeout)]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        env=_kernel_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kernel dies with it
+    )
+    try:
+        proc.wait(timeout=timeout + GRACE)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        return None, f"timed out after {timeout:g} s"
+    finally:
+        _kill_group(proc)  # a kernel left behind by a hostile notebook
+    problem = json.loads(status.read_text())["problem"] if status.is_file() else "the notebook runner crashed"
+    executed = nbformat.read(dst, as_version=4) if dst.is_file() else None
+    return executed, problem
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        pass
+    proc.wait()
+
+
+def _run_in_child(src: str, dst: str, timeout: str) -> int:
+    """The separate process: execute with nbclient, all cells, a deadline for the whole notebook."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(src, as_version=4)
+    deadline = time.monotonic() + float(timeout)
+    client = NotebookClient(
+        nb,
+        kernel_name="python3",
+        allow_errors=True,
+        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+        resources={"metadata": {"path": str(Path(src).parent)}},
+        record_timing=False,
+    )
+    problem = ""
+    try:
+        client.execute()
+    except CellTimeoutError:
+        problem = f"timed out after {float(timeout):g} s"
+    except DeadKernelError:
+        problem = "the kernel died (the notebook crashed or exited Python)"
+    except Exception as exc:  # noqa: BLE001 - anything else is reported, never raised
+        problem = f"could not run: {type(exc).__name__}: {str(exc)[:200]}"
+    nbformat.write(nb, dst)
+    Path(src).with_name("status.json").write_text(json.dumps({"problem": problem}))
+    return 0
+
+
+def score(executed: nbformat.NotebookNode | None, source: Source) -> tuple[dict[str, float], dict[str, str]]:
+    """Points and feedback text per graded item of one executed notebook."""
+    cells = {}
+    if executed is not None:
+        for cell in executed.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id and cell.cell_type == "code":
+                cells.setdefault(grade_id, cell)
+    points, feedback = {}, {}
+    for item in source.items:
+        cell = cells.get(item.grade_id)
+        if cell is None or cell.execution_count is None:
+            points[item.grade_id], feedback[item.grade_id] = 0.0, f"{item.grade_id}: not run"
+            continue
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        passed = not errors and "[PASS]" in text
+        if errors and "[" not in text:  # the check itself could not start (e.g. a name was deleted)
+            text += f"{item.grade_id}: {errors[0].ename}: {errors[0].evalue}"
+        points[item.grade_id] = item.points if passed else 0.0
+        feedback[item.grade_id] = text.strip()
+    return points, feedback
+
+
+def grade_notebook(path: Path, source: Source, timeout: float) -> Result:
+    """Grade one submitted notebook; every problem becomes a note, never an exception."""
+    result = Result(points={i.grade_id: 0.0 for i in source.items})
+    stem = Path(source.name).stem
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 - not JSON, not a notebook, unreadable...
+        result.notes.append(f"{stem}: not a valid notebook ({type(exc).__name__})")
+        return result
+    nb, notes = prepare(nb, source)
+    result.notes += [f"{stem}: {n}" for n in notes]
+    with tempfile.TemporaryDirectory(prefix="bpcourse-grade-") as tmp:
+        executed, problem = execute(nb, timeout, Path(tmp))
+    if problem:
+        result.notes.append(f"{stem}: {problem}")
+    if problem.startswith("timed out") or executed is None:
+        executed = None  # a notebook that did not finish earns nothing
+    result.points, result.feedback = score(executed, source)
+    return result
+
+
+def find_submission(student_dir: Path, name: str) -> Path | None:
+    """<student>/<name> or, as nbgrader lays it out, <student>/<assignment>/<name>."""
+    direct = student_dir / name
+    if direct.is_file():
+        return direct
+    deeper = sorted(p for p in student_dir.glob(f"*/{name}") if p.is_file())
+    return deeper[0] if deeper else None
+
+
+def write_csv_atomically(rows: list[dict], columns: list[str], out: Path) -> None:
+    """Write the CSV to a temporary file beside ``out``, then rename it over ``out`` in one step."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def grade(
+    submissions: Path,
+    out: Path,
+    solutions: Path,
+    timeout: float = 120,
+    feedback_dir: Path | None = None,
+    progress: bool = True,
+) -> list[dict]:
+    """Grade the class in ``submissions``; write ``out`` (CSV) and per-student feedback; return the rows."""
+    from tqdm.auto import tqdm
+
+    sources = [Source.read(p) for p in sorted(solutions.glob("ex*.ipynb"))]
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    # Columns for every exercise that somebody handed in.
+    used = [s for s in sources if any(find_submission(d, s.name) for d in students)]
+    columns = ["student", *[i.grade_id for s in used for i in s.items], "total", "notes"]
+    feedback_dir = feedback_dir if feedback_dir is not None else out.parent / "feedback"
+    feedback_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for student_dir in tqdm(students, desc="grading", unit="student", disable=not progress):
+        row, notes, lines = {"student": student_dir.name}, [], []
+        for source in used:
+            path = find_submission(student_dir, source.name)
+            stem = Path(source.name).stem
+            if path is None:
+                result = Result(points={i.grade_id: 0.0 for i in source.items}, notes=[f"{stem}: not submitted"])
+            else:
+                result = grade_notebook(path, source, timeout)
+            row.update({k: _fmt(v) for k, v in result.points.items()})
+            notes += result.notes
+            lines.append(f"== {stem} ==")
+            lines += result.notes
+            lines += [result.feedback.get(i.grade_id, "") for i in source.items if result.feedback.get(i.grade_id)]
+            lines.append("")
+        earned = sum(float(row[i.grade_id]) for s in used for i in s.items)
+        row["total"], row["notes"] = _fmt(earned), "; ".join(notes)
+        rows.append(row)
+        possible = sum(i.points for s in used for i in s.items)
+        header = f"Feedback for {student_dir.name}: {earned:g} of {possible:g} points\n\n"
+        (feedback_dir / f"{student_dir.name}.txt").write_text(header + "\n".join(lines), encoding="utf-8")
+    write_csv_atomically(rows, columns, out)
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--execute":
+        sys.exit(_run_in_child(*sys.argv[2:]))
+    sys.exit("usage: bpcourse grade SUBMISSIONS --out grades.csv (this module's own entry is internal)")
