@@ -67,6 +67,11 @@ class MLP:
             raise BPCourseError(
                 "softmax with cross-entropy needs ≥ 2 output units; for two classes use output='sigmoid'"
             )
+        if loss == "cross_entropy" and output == "identity":
+            raise BPCourseError(
+                "cross_entropy needs probabilities: use output='softmax' (classes) or 'sigmoid' (binary), "
+                "or loss='mse' with output='identity'"
+            )
         self.init = initializers.default_for(hidden) if init == "auto" else init
         choose("initializer", self.init, initializers.INITIALIZERS)
         self.sizes, self.hidden, self.output, self.loss_name = sizes, hidden, output, loss

@@ -6,6 +6,8 @@ takes its defaults from the paper or lecture that introduced it. g = ∂L/∂θ 
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .errors import BPCourseError, choose
@@ -15,7 +17,7 @@ class Optimizer:
     """Base class: subclasses implement ``_update(name, theta, g)`` in place."""
 
     def __init__(self, lr: float):
-        if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
+        if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and np.isfinite(lr) and lr > 0):
             raise BPCourseError(f"lr must be a positive number; got {lr!r} (try 0.1 or 1e-3)")
         self.lr = float(lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
