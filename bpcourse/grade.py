@@ -6,8 +6,8 @@ deeper, ``SUBMISSIONS/<student>/<assignment>/…``, as nbgrader lays out ``submi
 For each student and each exercise notebook:
 1. the check cells (nbgrader ``grade: true``) and every locked cell are restored from
    ``solutions/``, so editing or deleting a check changes nothing;
-2. the notebook runs in a temporary folder, in a fresh kernel started by a separate process,
-   with BPCOURSE_GRADING=1 so a failing check raises; the process is killed at the time limit;
+2. the notebook runs in a temporary folder, in a fresh kernel, with BPCOURSE_GRADING=1 so a
+   failing check raises; a notebook still running at the time limit is stopped and earns nothing;
 3. a check cell earns its points when it ran without an error and printed its [PASS] block.
 
 The CSV has one row per student: ``student``, one column per graded item, ``total``, ``notes``;
@@ -19,11 +19,7 @@ from __future__ import annotations
 
 import copy
 import csv
-import json
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -34,7 +30,6 @@ import nbformat
 from .check.core import GRADER_ENV
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
-GRACE = 15  # extra seconds the outer process waits for kernel start-up and shutdown
 
 
 @dataclass
@@ -107,68 +102,40 @@ def _kernel_env() -> dict:
 
 
 def execute(nb: nbformat.NotebookNode, timeout: float, workdir: Path) -> tuple[nbformat.NotebookNode | None, str]:
-    """Run ``nb`` in a fresh kernel in ``workdir`` from a separate process; returns (executed nb, problem).
+    """Run ``nb`` in a fresh kernel whose working folder is ``workdir``; returns (executed nb, problem).
 
-    ``problem`` is '' when the notebook ran to the end (cells may have raised), else what stopped it.
+    All cells run even when some raise. ``timeout`` bounds the whole notebook (kernel start-up
+    not counted). ``problem`` is '' when the notebook ran to the end, else what stopped it.
     """
-    src, dst, status = workdir / "submission.ipynb", workdir / "executed.ipynb", workdir / "status.json"
-    nbformat.write(nb, src)
-    cmd = [sys.executable, "-m", "bpcourse.grade", "--execute", str(src), str(dst), str(timeout)]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=workdir,
-        env=_kernel_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: the kernel dies with it
-    )
-    try:
-        proc.wait(timeout=timeout + GRACE)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        return None, f"timed out after {timeout:g} s"
-    finally:
-        _kill_group(proc)  # a kernel left behind by a hostile notebook
-    problem = json.loads(status.read_text())["problem"] if status.is_file() else "the notebook runner crashed"
-    executed = nbformat.read(dst, as_version=4) if dst.is_file() else None
-    return executed, problem
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        pass
-    proc.wait()
-
-
-def _run_in_child(src: str, dst: str, timeout: str) -> int:
-    """The separate process: execute with nbclient, all cells, a deadline for the whole notebook."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    nb = nbformat.read(src, as_version=4)
-    deadline = time.monotonic() + float(timeout)
+    nbformat.write(nb, workdir / "submission.ipynb")
+    deadline: list[float] = []  # set when the first cell starts
+
+    def time_left(cell) -> int:
+        if not deadline:
+            deadline.append(time.monotonic() + float(timeout))
+        return max(1, round(deadline[0] - time.monotonic()))
+
     client = NotebookClient(
         nb,
         kernel_name="python3",
         allow_errors=True,
-        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
-        resources={"metadata": {"path": str(Path(src).parent)}},
+        timeout_func=time_left,
+        shutdown_kernel="immediate",  # a kernel stuck in a loop is killed, not asked politely
+        resources={"metadata": {"path": str(workdir)}},
         record_timing=False,
     )
-    problem = ""
     try:
-        client.execute()
+        client.execute(env=_kernel_env())
     except CellTimeoutError:
-        problem = f"timed out after {float(timeout):g} s"
+        return None, f"timed out after {timeout:g} s"
     except DeadKernelError:
-        problem = "the kernel died (the notebook crashed or exited Python)"
-    except Exception as exc:  # noqa: BLE001 - anything else is reported, never raised
-        problem = f"could not run: {type(exc).__name__}: {str(exc)[:200]}"
-    nbformat.write(nb, dst)
-    Path(src).with_name("status.json").write_text(json.dumps({"problem": problem}))
-    return 0
+        return nb, "the kernel died (the notebook crashed or exited Python)"
+    except Exception as exc:  # noqa: BLE001 - anything else is recorded, never raised
+        return nb, f"could not run: {type(exc).__name__}: {str(exc)[:200]}"
+    return nb, ""
 
 
 def score(executed: nbformat.NotebookNode | None, source: Source) -> tuple[dict[str, float], dict[str, str]]:
@@ -287,9 +254,3 @@ def grade(
         (feedback_dir / f"{student_dir.name}.txt").write_text(header + "\n".join(lines), encoding="utf-8")
     write_csv_atomically(rows, columns, out)
     return rows
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--execute":
-        sys.exit(_run_in_child(*sys.argv[2:]))
-    sys.exit("usage: bpcourse grade SUBMISSIONS --out grades.csv (this module's own entry is internal)")

@@ -1,0 +1,134 @@
+"""bpcourse grade on a class with a solved, an untouched, an endless, a crashing, a corrupt and a hostile submission."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from bpcourse import grade as grade_mod
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "ex01_principles.ipynb"
+ITEMS = ["ex01_sigmoid", "ex01_sigmoid_prime", "ex01_gd_step", "ex01_q1", "ex01_q2", "ex01_q3"]
+TIMEOUT = 10  # seconds per notebook: the endless loop costs this much
+
+
+def _write(folder: Path, nb) -> None:
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / NAME)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    subs = tmp / "submitted"
+    solution = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+
+    _write(subs / "ada", solution)  # solved
+    (subs / "bob").mkdir(parents=True)
+    shutil.copy(ROOT / "exercises" / NAME, subs / "bob" / NAME)  # untouched release
+
+    endless = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    endless.cells.insert(2, new_code_cell("while True:\n    pass"))
+    _write(subs / "cy", endless)
+
+    crashing = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    crashing.cells.insert(2, new_code_cell("import os\nos._exit(3)"))
+    _write(subs / "dee", crashing)
+
+    (subs / "eve").mkdir()
+    (subs / "eve" / NAME).write_text("{ this is not JSON", encoding="utf-8")
+
+    # Hostile: a broken sigmoid, and both of its check cells replaced by fake passes (they get restored).
+    hostile = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    for cell in hostile.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id == "ex01_sigmoid_answer":
+            cell.source = "def sigmoid(Z):\n    raise ValueError('oops')"
+        if grade_id in ("ex01_sigmoid", "ex01_sigmoid_prime"):
+            cell.source = 'print("[PASS] sigmoid (2/2 points)")'
+    hostile.cells = [c for c in hostile.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "ex01_q3"]
+    hostile.cells[0].metadata["nbgrader"]["points"] = 100
+    _write(subs / "fay" / "ps1", hostile)  # nbgrader's deeper layout: <student>/<assignment>/<notebook>
+
+    out = tmp / "grades.csv"
+    out.write_text("old content\n", encoding="utf-8")
+    rows = grade_mod.grade(subs, out, ROOT / "solutions", timeout=TIMEOUT, feedback_dir=tmp / "feedback")
+    return tmp, out, rows
+
+
+def _table(out: Path) -> dict:
+    with out.open(newline="", encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def test_csv_columns_and_one_row_per_student(graded):
+    _, out, _ = graded
+    with out.open(newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert header == ["student", *ITEMS, "total", "notes"]
+    assert list(_table(out)) == ["ada", "bob", "cy", "dee", "eve", "fay"]
+
+
+def test_solved_gets_full_points_untouched_gets_zero(graded):
+    table = _table(graded[1])
+    assert [table["ada"][i] for i in ITEMS] == ["2", "2", "2", "1", "1", "1"]
+    assert table["ada"]["total"] == "9" and table["ada"]["notes"] == ""
+    assert [table["bob"][i] for i in ITEMS] == ["0"] * 6
+    assert table["bob"]["total"] == "0" and table["bob"]["notes"] == ""
+
+
+def test_endless_crashing_and_corrupt_are_recorded(graded):
+    table = _table(graded[1])
+    assert table["cy"]["total"] == "0"
+    assert table["cy"]["notes"] == f"ex01_principles: timed out after {TIMEOUT} s"
+    assert table["dee"]["total"] == "0"
+    assert table["dee"]["notes"].startswith("ex01_principles: the kernel died")
+    assert table["eve"]["total"] == "0"
+    assert table["eve"]["notes"].startswith("ex01_principles: not a valid notebook")
+
+
+def test_tampered_checks_are_restored(graded):
+    table = _table(graded[1])
+    assert [table["fay"][i] for i in ITEMS] == ["0", "0", "2", "1", "1", "1"]
+    assert table["fay"]["total"] == "5"
+    assert table["fay"]["notes"] == "ex01_principles: restored 1 deleted check cell(s)"
+
+
+def test_csv_replaced_atomically_and_feedback_written(graded):
+    tmp, out, rows = graded
+    assert "old content" not in out.read_text(encoding="utf-8")
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
+    assert len(rows) == 6
+    fay = (tmp / "feedback" / "fay.txt").read_text(encoding="utf-8")
+    assert fay.startswith("Feedback for fay: 5 of 9 points")
+    assert "[FAIL] sigmoid (0/2 points)\n       sigmoid raised ValueError: oops" in fay
+    assert "[PASS] gradient_descent_step (2/2 points)" in fay
+    bob = (tmp / "feedback" / "bob.txt").read_text(encoding="utf-8")
+    assert bob.count("[TODO]") == 6 and "not implemented yet" in bob
+    assert "timed out" in (tmp / "feedback" / "cy.txt").read_text(encoding="utf-8")
+
+
+def test_prepare_restores_check_cells_and_drops_copies():
+    source = grade_mod.Source.read(ROOT / "solutions" / NAME)
+    nb = nbformat.read(ROOT / "exercises" / NAME, as_version=4)
+    check = next(c for c in nb.cells if c.metadata["nbgrader"].get("grade_id") == "ex01_sigmoid")
+    check.source = "pass"
+    nb.cells.append(nbformat.from_dict(dict(check)))
+    prepared, notes = grade_mod.prepare(nb, source)
+    sources = [c.source for c in prepared.cells]
+    assert sources.count("bp.check.principles.sigmoid(sigmoid)") == 1 and "pass" not in sources
+    assert notes == []
+
+
+def test_the_kernel_runs_in_grader_mode_in_the_temporary_folder(tmp_path):
+    cell = new_code_cell("import os\nprint(os.environ['BPCOURSE_GRADING'], os.getcwd())")
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    executed, problem = grade_mod.execute(nb, 30, tmp_path)
+    assert problem == ""
+    assert executed.cells[0].outputs[0]["text"] == f"1 {tmp_path}\n"
