@@ -39,7 +39,7 @@ STAGES = (
     "update",
 )
 MAX_ITERATIONS = 30
-NODE_XY = {"x1": (0.0, 0.78), "x2": (0.0, 0.22), "h1": (1.5, 0.78), "h2": (1.5, 0.22), "y": (3.0, 0.5)}
+NODE_XY = {"x1": (0.0, 0.78), "x2": (0.0, 0.22), "h1": (1.8, 0.78), "h2": (1.8, 0.22), "y": (3.4, 0.5)}
 EDGES = [("W1", 0, 0, "x1", "h1"), ("W1", 0, 1, "x2", "h1"), ("W1", 1, 0, "x1", "h2"), ("W1", 1, 1, "x2", "h2")]
 EDGES += [("W2", 0, 0, "h1", "y"), ("W2", 0, 1, "h2", "y")]
 FORWARD_COLOR, BACKWARD_COLOR, UPDATE_COLOR = "#1f77b4", "#d62728", "#2ca02c"
@@ -117,14 +117,15 @@ class NetworkDiagram:
 
     def __init__(self, ax):
         self.ax = ax
-        ax.set_xlim(-0.55, 4.35)
+        ax.set_xlim(-0.45, 5.0)
         ax.set_ylim(-0.2, 1.3)
         ax.axis("off")
         self.edge_lines, self.edge_text = [], []
         for _, _, _, a, b in EDGES:
             (xa, ya), (xb, yb) = NODE_XY[a], NODE_XY[b]
             (line,) = ax.plot([xa, xb], [ya, yb], color="0.6", lw=1.5, zorder=1)
-            t = 0.3 if a.startswith("x") else 0.45  # where along the edge its label sits
+            # where along the edge its label sits: apart from the crossing, the nodes and each other
+            t = 0.45 if a.startswith("h") else 0.35 if ya == yb else 0.28
             label = ax.text(
                 xa + t * (xb - xa),
                 ya + t * (yb - ya),
@@ -142,22 +143,23 @@ class NetworkDiagram:
             ax.scatter([nx], [ny], s=1100, color="white", edgecolor="0.2", linewidth=1.5, zorder=2)
             sym = {"x1": "$x_1$", "x2": "$x_2$", "h1": "$h_1$", "h2": "$h_2$", "y": r"$\hat y$"}[name]
             ax.text(nx, ny, sym, ha="center", va="center", fontsize=12, zorder=4)
-            below = ny < 0.5 or name == "y"
+            below = ny < 0.5
+            right = name == "y"  # the output's numbers go to its right, clear of the edge labels
             self.node_text[name] = ax.text(
-                nx,
-                ny + (-0.11 if below else 0.11),
+                nx + (0.22 if right else 0.0),
+                ny + (0.0 if right else -0.11 if below else 0.11),
                 "",
-                ha="center",
-                va="top" if below else "bottom",
+                ha="left" if right else "center",
+                va="center" if right else "top" if below else "bottom",
                 fontsize=9,
                 zorder=4,
                 linespacing=1.15,
             )
-        self.loss_text = ax.text(3.45, 0.5, "", ha="left", va="center", fontsize=10, zorder=4)
-        for lx, name in ((0.0, "input"), (1.5, "hidden, σ = sigmoid"), (3.0, "output, σ = sigmoid")):
+        self.loss_text = ax.text(3.62, 0.97, "", ha="left", va="top", fontsize=10, zorder=4)
+        for lx, name in ((0.0, "input"), (1.8, "hidden, σ = sigmoid"), (3.4, "output, σ = sigmoid")):
             ax.text(lx, 1.2, name, ha="center", va="top", fontsize=9, color="0.35")
         # a plain text, not ax.set_title: placing a title costs ~20 ms per redraw
-        self.title = ax.text(-0.55, 1.3, "", fontsize=11, ha="left", va="top")
+        self.title = ax.text(-0.45, 1.3, "", fontsize=11, ha="left", va="top")
 
     def show(self, it: Iteration, x: np.ndarray, y: np.ndarray, stage: int, lr: float) -> None:
         P, G, N = it.params, it.grads, it.new_params
@@ -173,7 +175,8 @@ class NetworkDiagram:
             self.edge_text[k].set_text(text)
             self.edge_text[k].set_color(color)
             active = (stage == layer) or (stage == 6 - layer) or stage == 6
-            self.edge_lines[k].set_color(color if active and stage > 0 else "0.6")
+            line_color = FORWARD_COLOR if stage == layer else color
+            self.edge_lines[k].set_color(line_color if active else "0.6")
             self.edge_lines[k].set_linewidth(1.0 + 2.5 * min(abs(w), 1.5))
         self.node_text["x1"].set_text(f"$x_1$ = {fmt(x[0, 0])}")
         self.node_text["x2"].set_text(f"$x_2$ = {fmt(x[1, 0])}")

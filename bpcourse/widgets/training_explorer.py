@@ -10,7 +10,7 @@ fitting the noisy sine.
 
 Each setting of (data, width, α, loss) is trained once, up to ``MAX_EPOCHS``, with a
 snapshot of the parameters after every epoch (``lru_cache``). Moving the epochs slider then
-only picks a snapshot; a new setting trains once (~0.1 s), and the sliders update on release.
+only picks a snapshot; a new setting trains once (~0.05 s), and the sliders update on release.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..train import train
 from .base import WidgetPlot, dropdown, slider
 
 MAX_EPOCHS = 60
-BATCH_SIZE = 12
+BATCH_SIZE = 20
 M = 120  # examples per data set: small, so one training takes ~0.1 s
 GRID = 70  # the probability image is GRID × GRID pixels
 CLASSIFICATION = ("moons", "xor")

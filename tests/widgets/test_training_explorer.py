@@ -1,0 +1,68 @@
+"""The chapter-2 training explorers: cached trainings, epochs snapshots, decision boundary, fit."""
+
+import numpy as np
+import pytest
+
+from bpcourse.widgets import training_explorer as T
+
+
+def test_trained_keeps_a_snapshot_per_epoch():
+    run = T.trained("moons", 4, 0.0, "cross_entropy")
+    assert len(run.snapshots) == T.MAX_EPOCHS + 1
+    assert run.loss.shape == (T.MAX_EPOCHS + 1,)
+    X, Y = T.data("moons")
+    assert run.net.accuracy(X, Y) == pytest.approx(0.967, abs=1e-3)
+    assert run.loss[0] == pytest.approx(0.6931, abs=0.05)  # ŷ ≈ 0.5 at the start: loss ≈ log 2
+    assert run.loss[-1] < 0.15
+    first = T.predict_with(run, run.snapshots[0], X)
+    assert not np.allclose(first, run.net.forward(X))
+    np.testing.assert_array_equal(T.predict_with(run, run.snapshots[-1], X), run.net.forward(X))
+    assert T.trained("moons", 4, 0.0, "cross_entropy") is run
+
+
+def test_mse_stalls_where_cross_entropy_learns():
+    X, Y = T.data("moons")
+    ce = T.trained("moons", 8, 0.0, "cross_entropy").net.accuracy(X, Y)
+    mse = T.trained("moons", 8, 0.0, "mse").net.accuracy(X, Y)
+    assert (round(mse, 3), round(ce, 3)) == (0.858, 0.967)
+
+
+def test_epochs_slider_picks_snapshots_without_training():
+    plot = T.training_explorer()
+    a = plot.artists
+    full, chosen, dot = a["curve"]
+    assert len(chosen.get_xdata()) == T.MAX_EPOCHS + 1
+    late = np.array(a["image"].get_array())
+    hits = T.trained.cache_info().hits
+    plot.controls["epochs"].value = 0
+    assert T.trained.cache_info().hits == hits + 1
+    assert len(chosen.get_xdata()) == 1
+    assert list(dot.get_xdata()) == [0]
+    early = np.array(a["image"].get_array())
+    assert np.ptp(early) < np.ptp(late)  # untrained: probabilities near 0.5 everywhere
+    assert "after 0 epochs" in plot.status.value
+
+
+def test_loss_width_and_dataset_controls_retrain():
+    plot = T.training_explorer()
+    assert "100% of" not in plot.status.value and "97% of the 120 points" in plot.status.value
+    plot.controls["loss"].value = "mse"
+    assert "86% of the 120 points" in plot.status.value
+    plot.controls["width"].value = 8
+    assert plot.artists["title"].get_text().startswith("moons, 2-8-1 net, mse")
+    plot.controls["dataset"].value = "xor"
+    X, _ = T.data("xor")
+    np.testing.assert_allclose(plot.artists["points"].get_offsets(), X.T)
+    plot.controls["lr"].value = 10**0.25
+    assert "α = 1.78" in plot.status.value
+
+
+def test_regression_fit_improves_with_epochs():
+    plot = T.regression_explorer()
+    fit = plot.artists["fit"]
+    xs = fit.get_xdata()
+    err_late = np.mean((fit.get_ydata() - np.sin(xs)) ** 2)
+    plot.controls["epochs"].value = 0
+    err_start = np.mean((fit.get_ydata() - np.sin(xs)) ** 2)
+    assert err_late < 0.03 < 0.5 < err_start
+    assert plot.status.value.startswith("n₁ = 8, α = 0.1: after 0 epochs")
