@@ -1,0 +1,217 @@
+r"""Chapter 5: activation functions, gradient flow through depth, and dying ReLU.
+
+- ``activation_explorer``: σ(z) and σ′(z) for the activations the learner ticks.
+- ``depth_flow``: ‖∂L/∂W^l‖ and the spread of A^l layer by layer in a deep network, for
+  every hidden activation at once, under the initialization the learner picks.
+- ``dying_relu_experiment``: shift the hidden biases down, count the units that are never
+  active on the data, then train with Adam and see which activations recover.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .. import activations, datasets, optim
+from ..network import MLP
+from ..train import train
+from . import base
+
+NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "elu": "ELU"}
+COLORS = {"sigmoid": "#1f77b4", "tanh": "#9467bd", "relu": "#d62728", "leaky_relu": "#ff7f0e", "elu": "#2ca02c"}
+STYLES = {
+    "sigmoid": "-",
+    "tanh": "-",
+    "relu": "-",
+    "leaky_relu": "--",
+    "elu": "-.",
+}  # the ReLU family overlaps for z > 0
+Z_GRID = np.linspace(-6.0, 6.0, 601)
+
+
+def activation_explorer() -> base.WidgetPlot:
+    """Tick activations to compare σ(z) (left) and σ′(z) (right) on −range ≤ z ≤ range."""
+    controls = {
+        k: base.W.Checkbox(value=True, description=LABELS[k], indent=False, layout=base.W.Layout(width="110px"))
+        for k in NAMES
+    }
+    controls["z_range"] = base.slider("z range ±", 4.0, 1.0, 6.0, 1.0, fmt=".0f")
+
+    def setup(fig):
+        ax_f, ax_d = fig.subplots(1, 2)
+        f_lines, d_lines = {}, {}
+        for k in NAMES:
+            sigma, sigma_prime = activations.ACTIVATIONS[k]
+            (f_lines[k],) = ax_f.plot(Z_GRID, sigma(Z_GRID), color=COLORS[k], ls=STYLES[k], lw=1.8, label=LABELS[k])
+            (d_lines[k],) = ax_d.plot(
+                Z_GRID, sigma_prime(Z_GRID), color=COLORS[k], ls=STYLES[k], lw=1.8, label=LABELS[k]
+            )
+        ax_f.set_title(r"activation $\sigma(z)$")
+        ax_d.set_title(r"derivative $\sigma'(z)$: the factor BP2 multiplies by")
+        ax_f.set_ylabel(r"$\sigma(z)$")
+        ax_d.set_ylabel(r"$\sigma'(z)$")
+        ax_d.set_ylim(-0.05, 1.1)
+        for ax in (ax_f, ax_d):
+            ax.set_xlabel("pre-activation z")
+            ax.axhline(0, color="k", lw=0.6)
+            ax.axvline(0, color="k", lw=0.6)
+            ax.grid(True, alpha=0.3)
+        ax_f.legend(fontsize=8, loc="upper left")
+        return dict(ax_f=ax_f, ax_d=ax_d, f=f_lines, d=d_lines)
+
+    def draw(a, z_range, **ticked):
+        for k in NAMES:
+            a["f"][k].set_visible(ticked[k])
+            a["d"][k].set_visible(ticked[k])
+        a["ax_f"].set_xlim(-z_range, z_range)
+        a["ax_d"].set_xlim(-z_range, z_range)
+        a["ax_f"].set_ylim(-1.2, z_range)
+        shown = [k for k in NAMES if ticked[k]]
+        z = np.array([-z_range, 0.0, z_range])
+        parts = [
+            f"{LABELS[k]}: σ′(−{z_range:g}) = {activations.ACTIVATIONS[k][1](z)[0]:.3g}, "
+            f"σ′(+{z_range:g}) = {activations.ACTIVATIONS[k][1](z)[2]:.3g}"
+            for k in shown
+        ]
+        return "; ".join(parts)
+
+    return base.WidgetPlot(controls, draw, "Activation functions and their derivatives", figsize=(10, 3.6), setup=setup)
+
+
+# ---- gradient flow through depth -------------------------------------------------------------------------------
+class Flow(NamedTuple):
+    grad_norms: np.ndarray  # (L,) ‖∂L/∂W^l‖, l = 1 … L
+    act_std: np.ndarray  # (L−1,) standard deviation of A^l over all entries, hidden layers
+
+
+@lru_cache(maxsize=1)
+def flow_batch(m: int = 256, seed: int = 0):
+    """A fixed batch of ``m`` digits: X (64, m), Y one-hot (10, m)."""
+    X, y = datasets.load_digits()
+    cols = np.random.default_rng(seed).choice(X.shape[1], m, replace=False)
+    return X[:, cols], datasets.one_hot(y[cols], 10)
+
+
+@lru_cache(maxsize=512)
+def gradient_flow(hidden: str, depth: int, init: str, width: int = 64, seed: int = 0) -> Flow:
+    """One forward and backward pass of a freshly initialized 64 → ``depth``×``width`` → 10 network."""
+    X, Y = flow_batch()
+    net = MLP([64] + [width] * depth + [10], hidden=hidden, init=init, seed=seed)
+    with np.errstate(over="ignore", invalid="ignore"):  # 'normal' init with sigmoid can underflow
+        _, caches = net.forward_cache(X)
+        grads = net.gradients(X, Y)
+    norms = np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, net.L + 1)])
+    stds = np.array([c.activation.A.std() for c in caches[:-1]])
+    return Flow(norms, stds)
+
+
+def depth_flow() -> base.WidgetPlot:
+    """Per-layer gradient norms and activation spread for all five hidden activations."""
+    controls = {
+        "depth": base.slider("hidden layers", 10, 2, 20, 2),
+        "init": base.dropdown("initialization", ["he", "xavier", "normal"], "he"),
+    }
+
+    def setup(fig):
+        ax_g, ax_a = fig.subplots(1, 2)
+        g_lines, a_lines = {}, {}
+        for k in NAMES:
+            (g_lines[k],) = ax_g.semilogy([], [], marker="o", markersize=3, color=COLORS[k], label=LABELS[k])
+            (a_lines[k],) = ax_a.semilogy([], [], marker="o", markersize=3, color=COLORS[k], label=LABELS[k])
+        ax_g.set_xlabel("layer l (1 = next to the input)")
+        ax_g.set_ylabel(r"$\|\partial L / \partial W^l\|$ (log scale)")
+        ax_g.set_title("backward: gradient norm per layer")
+        ax_g.set_ylim(1e-12, 1e3)
+        ax_a.set_xlabel("hidden layer l")
+        ax_a.set_ylabel(r"std of $A^l$ (log scale)")
+        ax_a.set_title("forward: spread of the activations")
+        ax_a.set_ylim(1e-6, 1e2)
+        for ax in (ax_g, ax_a):
+            ax.grid(True, which="major", alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_g.legend(fontsize=8, loc="lower right")
+        return dict(ax_g=ax_g, ax_a=ax_a, g=g_lines, a=a_lines)
+
+    def draw(a, depth, init):
+        parts = []
+        for k in NAMES:
+            flow = gradient_flow(k, int(depth), init)
+            a["g"][k].set_data(np.arange(1, depth + 2), np.maximum(flow.grad_norms, 1e-300))
+            a["a"][k].set_data(np.arange(1, depth + 1), np.maximum(flow.act_std, 1e-300))
+            parts.append(f"{LABELS[k]}: ‖∂L/∂W¹‖/‖∂L/∂W^L‖ = {flow.grad_norms[0] / flow.grad_norms[-1]:.1e}")
+        a["ax_g"].set_xlim(0.5, depth + 1.5)
+        a["ax_a"].set_xlim(0.5, depth + 0.5)
+        scale = " (σ = 0.01)" if init == "normal" else ""
+        return f"init '{init}'{scale}, {depth} hidden layers of 64 — " + "; ".join(parts)
+
+    return base.WidgetPlot(controls, draw, "Gradient flow through depth", figsize=(10, 3.8), setup=setup)
+
+
+# ---- dying ReLU ---------------------------------------------------------------------------------------------------
+class DyingResult(NamedTuple):
+    never_active: float  # fraction of hidden units with Z ≤ 0 on every training example, before training
+    zero_grad: float  # fraction of hidden units whose ∂L/∂Z is 0 on every example, before training
+    never_active_after: float  # the same fraction after training
+    step_loss: np.ndarray  # mini-batch losses while training
+    test_accuracy: float
+
+
+def never_active_fraction(net: MLP, X) -> float:
+    """Fraction of all hidden units whose pre-activation Z is ≤ 0 on every column of X (n_0, m)."""
+    _, caches = net.forward_cache(X)
+    return float(np.mean(np.concatenate([np.all(c.activation.Z <= 0, axis=1) for c in caches[:-1]])))
+
+
+def zero_gradient_fraction(net: MLP, X, Y) -> float:
+    """Fraction of hidden units with δ = ∂L/∂Z exactly 0 on every column: they cannot learn."""
+    A, caches = net.forward_cache(X, training=True)
+    dZ = (A - Y) / A.shape[1]  # BP1 for softmax + cross-entropy, averaged over the batch
+    dead = []
+    for l in range(net.L, 1, -1):  # walk BP2 down to layer 1, keeping each hidden δ^{l-1}
+        dA_prev = net.params[f"W{l}"].T @ dZ
+        dZ = dA_prev * activations.ACTIVATIONS[net.hidden][1](caches[l - 2].activation.Z)
+        dead.append(np.all(dZ == 0, axis=1))
+    return float(np.mean(np.concatenate(dead)))
+
+
+@lru_cache(maxsize=64)
+def dying_relu_run(hidden: str, shift: float, epochs: int = 5, lr: float = 3e-3, seed: int = 0) -> DyingResult:
+    """64-64-64-10 with He init; subtract ``shift`` from b¹ and b², then train with Adam on the digits."""
+    X, y = datasets.load_digits()
+    X_tr, X_te, y_tr, y_te = datasets.train_test_split(X, y, test_size=0.2, seed=seed)
+    Y_tr = datasets.one_hot(y_tr, 10)
+    net = MLP([64, 64, 64, 10], hidden=hidden, seed=seed)
+    for l in (1, 2):
+        net.params[f"b{l}"] -= shift
+    before, zero = never_active_fraction(net, X_tr), zero_gradient_fraction(net, X_tr, Y_tr)
+    hist = train(net, X_tr, Y_tr, optim.Adam(lr=lr), epochs=epochs, batch_size=32, seed=seed)
+    return DyingResult(
+        before, zero, never_active_fraction(net, X_tr), np.array(hist.step_loss), net.accuracy(X_te, y_te)
+    )
+
+
+def plot_dying_relu(ax, results: dict) -> None:
+    """Mini-batch loss curves for ``results`` = {(hidden, shift): DyingResult}, smoothed over 20 steps."""
+    styles = {0.0: "-", 1.5: "--", 3.0: ":"}
+    for (hidden, shift), r in results.items():
+        kernel = np.ones(20) / 20
+        smooth = np.convolve(r.step_loss, kernel, mode="valid")
+        ax.plot(
+            np.arange(20, r.step_loss.size + 1),
+            smooth,
+            color=COLORS[hidden],
+            ls=styles.get(shift, "-."),
+            label=f"{LABELS[hidden]}, bias shift −{shift:g}",
+        )
+    ax.set_xlabel("step (mini-batch of 32)")
+    ax.set_ylabel("mini-batch loss L (mean of 20 steps)")
+    ax.set_title("training with Adam after shifting the hidden biases down")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, ncol=3, loc="upper right")
+
+
+WIDGETS = {"activation_explorer": activation_explorer, "depth_flow": depth_flow}

@@ -1,0 +1,48 @@
+import numpy as np
+from matplotlib.figure import Figure
+
+import bpcourse as bp
+from bpcourse.widgets import capstone
+
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns():
+    C = capstone.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], n_classes=3)
+    np.testing.assert_array_equal(C, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    fig = Figure()
+    ax = fig.add_subplot()
+    capstone.plot_confusion(ax, C)
+    assert ax.get_title() == "confusion matrix: 4 of 6 correct"
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "1", "1", "2"]
+
+
+def test_show_misclassified_titles_each_mistake():
+    X = np.linspace(0, 1, 64 * 5).reshape(64, 5)
+    fig = Figure()
+    n = capstone.show_misclassified(fig, X, np.array([3, 1, 4, 1, 5]), np.array([3, 7, 4, 1, 6]), ncols=4)
+    assert n == 2
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["true 1 → 7", "true 5 → 6"]
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), X[:, 1].reshape(8, 8))
+
+
+def test_digit_browser_shows_the_chosen_digit_and_its_probabilities():
+    X, y = bp.datasets.load_digits()
+    X_tr, X_te, y_tr, y_te = bp.datasets.train_test_split(X[:, :600], y[:600], test_size=0.25, seed=0)
+    net = bp.MLP([64, 10], seed=0)
+    bp.train(net, X_tr, bp.datasets.one_hot(y_tr, 10), bp.optim.Adam(lr=1e-2), epochs=2, seed=0)
+    pred = net.predict(X_te)
+    wrong = np.flatnonzero(pred != y_te)
+    assert wrong.size > 0
+    plot = capstone.digit_browser(net, X_te, y_te)
+    a = plot.artists
+    i = wrong[0]
+    np.testing.assert_allclose(a["img"].get_array(), X_te[:, i].reshape(8, 8))
+    heights = [bar.get_height() for bar in a["bars"]]
+    np.testing.assert_allclose(heights, net.forward(X_te[:, [i]])[:, 0])
+    assert a["ax_img"].get_title() == f"#{i}: true {y_te[i]}, predicted {pred[i]} (wrong)"
+    assert plot.status.value.startswith(f"{wrong.size} of {X_te.shape[1]} test digits are misclassified")
+
+    plot.controls["only_mistakes"].value = False
+    plot.controls["index"].value = 3
+    np.testing.assert_allclose(a["img"].get_array(), X_te[:, 3].reshape(8, 8))
+    assert a["bars"][y_te[3]].get_facecolor()[:3] == (0x2C / 255, 0xA0 / 255, 0x2C / 255)  # the true digit in green
