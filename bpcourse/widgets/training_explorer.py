@@ -133,7 +133,7 @@ def update_loss_panel(ax, artists, curve: np.ndarray, epochs: int) -> None:
 
 
 def training_explorer(
-    dataset: str = "moons", width: int = 4, log10_lr: float = 0.0, epochs: int = MAX_EPOCHS, loss="cross_entropy"
+    dataset: str = "moons", width: int = 8, log10_lr: float = 0.25, epochs: int = MAX_EPOCHS, loss="cross_entropy"
 ) -> WidgetPlot:
     """Hidden width, α, epochs and loss → the decision boundary and the loss curve of a 2-n_1-1 network."""
     controls = {
