@@ -134,7 +134,7 @@ def _shape_hint(message: str) -> str:
     return ""
 
 
-def call(fn: Callable, *args, name: str | None = None, limit: float = TIME_LIMIT, mutation_hint: str = ""):
+def call(fn: Callable, *args, name: str | None = None, limit: float | None = None, mutation_hint: str = ""):
     """Call the learner's ``fn(*args)`` and return its result, or raise a Mistake that explains.
 
     - the untouched stub (NotImplementedError) raises NotImplementedYet;
@@ -144,6 +144,7 @@ def call(fn: Callable, *args, name: str | None = None, limit: float = TIME_LIMIT
     NumPy warnings (overflow...) are silenced here: the values are what the checks judge.
     """
     name = name or getattr(fn, "__name__", "your function")
+    limit = TIME_LIMIT if limit is None else limit
     if not callable(fn):
         raise Mistake(f"{name} should be a function; got {type(fn).__name__}. Run the cell that defines it")
     before = copy.deepcopy(args)
