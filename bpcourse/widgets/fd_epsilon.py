@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import datasets, gradcheck
 from ..network import MLP
+from ._layout import drop_frozen_layout
 from .base import WidgetPlot, dropdown, slider
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
@@ -160,12 +161,13 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         ax_w.set_ylabel("loss L")
         ax_w.legend(loc="upper center", fontsize=8)
         ax_w.grid(True, alpha=0.3)
-        return dict(
+        return dict(fig=fig,
             ax_err=ax_err, ax_w=ax_w, curve=curve, trunc=trunc, round_=round_, vline=vline, dot=dot,
             readout=readout, legend=legend, loss_line=loss_line, tangent=tangent, secant=secant, ends=ends,
         )  # fmt: skip
 
     def draw(a, weight, eps, scheme):
+        drop_frozen_layout(a["fig"])  # one draw per redraw instead of two
         errs = ex.curve(weight, scheme)
         a["curve"].set_ydata(errs)
         # guide lines parallel to the measured curve (30× above it, so both stay visible):

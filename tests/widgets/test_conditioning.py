@@ -41,3 +41,11 @@ def test_widget_contours_and_status():
     assert plot.status.value.startswith("diverged")
     x, _ = a["curve"].get_data()
     assert len(x) < 301
+
+
+def test_layout_is_computed_once_then_dropped():
+    plot = cd.conditioning()
+    box = plot.artists["ax_p"].get_position().bounds
+    plot.controls["kappa"].value = 50.0  # second draw: the placeholder engine left by the first is removed
+    assert plot.fig.get_layout_engine() is None
+    assert plot.artists["ax_p"].get_position().bounds == box  # the first layout's position is kept

@@ -63,7 +63,6 @@ def test_widget_marks_the_chosen_eps_and_follows_the_weight():
     assert not np.allclose(np.array(a["curve"].get_ydata()), curve_w1)
     # the right panel's tangent has backprop's slope
     xs, ys = (np.asarray(v) for v in a["tangent"].get_data())
-    g = plot.artists["tangent"]  # noqa: F841  (the line itself)
     slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
     assert slope == pytest.approx(fe.FDExplorer().backprop("b2[0,0]"), rel=1e-9)
     plot.controls["scheme"].value = "forward"
