@@ -113,7 +113,7 @@ def rmsprop_step(fn) -> None:
                 "adagrad": s + g * g,
             }.get(kind, beta * s + (1 - beta) * g * g)
             denom = s_new + eps if kind == "no_sqrt" else np.sqrt(s_new) + eps
-            return theta - lr * g / denom, s_new
+            return theta + (1 if kind == "sign" else -1) * lr * g / denom, s_new
 
         return _manual(theta0, gs, update)
 
@@ -130,6 +130,7 @@ def rmsprop_step(fn) -> None:
             (variant("no_sqrt"), "divide by the square root √s + ε, not by s"),
             (variant("swapped"), "β and 1 − β are swapped: s ← β s + (1 − β) g²"),
             (variant("adagrad"), "that is AdaGrad's growing sum; RMSProp keeps a decaying average β s + (1 − β) g²"),
+            (variant("sign"), "wrong sign: θ ← θ − α g/(√s + ε)"),
         ],
     )
 
