@@ -281,6 +281,55 @@ def lab(chromium_path):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---------------------------------------------------------------------------- the Lab page
+
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+class LabPage:
+    """One browser tab with JupyterLab loaded once; each test opens its notebook in it, then closes it."""
+
+    def __init__(self, browser, lab: LabServer):
+        self.browser, self.lab = browser, lab
+        self.errors: list[str] = []  # uncaught exceptions in the page, for the test reports
+        self.context = self.page = None
+        self.load()
+
+    def load(self) -> None:
+        if self.context is not None:
+            self.context.close()
+        self.context = self.browser.new_context(viewport=VIEWPORT)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # ?reset: start from an empty workspace (no notebook restored from an earlier session)
+        self.page.goto(f"{self.lab.url}/lab?reset&token={self.lab.token}")
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
+        self.page.evaluate("() => window.jupyterapp.restored")
+        self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more room for the notebook
+
+    def close_notebook(self) -> None:
+        """Close every open document without saving; reload the app if the tab is unusable."""
+        try:
+            self.page.set_viewport_size(VIEWPORT)
+            self.page.evaluate(
+                """() => { for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+                             if (w.context) { w.context.model.dirty = false; }
+                             w.dispose(); }
+                           document.querySelectorAll('.jp-Dialog').forEach((d) => d.remove()); }"""
+            )
+        except Exception:
+            self.load()
+
+
+@pytest.fixture(scope="session")
+def lab_page(lab, chromium):
+    page = LabPage(chromium, lab)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
 # ---------------------------------------------------------------------------- latency report
 
 LATENCIES: dict[str, list[float]] = {}  # notebook id → ms from a control change to the new figure loaded
