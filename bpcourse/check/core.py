@@ -185,6 +185,8 @@ def as_float_array(label: str, got, ndim: int | None = None) -> np.ndarray:
     """``got`` as a float ndarray, or a Mistake naming what came instead (None, a tuple...)."""
     if got is None:
         raise Mistake(f"{label} is None: did you forget the `return` statement?")
+    if isinstance(got, (str, bytes)):
+        raise Mistake(f"{label} should be a NumPy array of numbers; got {type(got).__name__} {got!r:.40}")
     if isinstance(got, (tuple, list, dict)) and not _numeric_sequence(got):
         raise Mistake(f"{label} should be a NumPy array; got a {type(got).__name__} of {len(got)} item(s)")
     try:

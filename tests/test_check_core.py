@@ -1,0 +1,145 @@
+"""The check machinery: a check never crashes the notebook, names the problem, and raises only under a grader."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import bpcourse as bp
+from bpcourse.check import core
+from bpcourse.check import principles as P
+
+
+@pytest.fixture(autouse=True)
+def learner_mode(monkeypatch):
+    monkeypatch.setenv("BPCOURSE_CHECK_SEED", "3")
+    monkeypatch.delenv("BPCOURSE_GRADING", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)
+
+
+def run(check, fn, capsys) -> str:
+    assert check(fn) is None  # a cell shows the printed block only
+    return capsys.readouterr().out
+
+
+def test_pass_block_is_one_line(capsys):
+    assert run(P.sigmoid, bp.activations.sigmoid, capsys) == "[PASS] sigmoid (2/2 points)\n"
+
+
+def test_untouched_stub_is_not_implemented_yet(capsys):
+    def sigmoid(Z):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    out = run(P.sigmoid, sigmoid, capsys)
+    assert out == (
+        "[TODO] sigmoid (0/2 points)\n"
+        "       not implemented yet: replace `raise NotImplementedError()` with your code, then run this cell again\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [
+        (lambda Z: 1 / 0, "sigmoid raised ZeroDivisionError: division by zero"),
+        (lambda Z: None, "sigmoid(Z) is None: did you forget the `return` statement?"),
+        (lambda Z: "0.5", "sigmoid(Z) should be a NumPy array of numbers; got str"),
+        (lambda Z: (Z, Z), "expected sigmoid(Z) of shape (3, 5), got (2, 3, 5)"),
+        (lambda Z: np.full(Z.shape, np.nan), "holds 15 NaN or inf value(s), the first at index (0, 0)"),
+        (lambda Z: bp.activations.sigmoid(Z).T, "expected sigmoid(Z) of shape (3, 5), got (5, 3): did you transpose"),
+        (42, "sigmoid should be a function; got int"),
+    ],
+)
+def test_problems_become_messages(fn, message, capsys):
+    out = run(P.sigmoid, fn, capsys)
+    assert out.startswith("[FAIL] sigmoid (0/2 points)\n") and message in out, out
+
+
+def test_an_endless_loop_is_stopped_even_if_it_catches_exceptions(capsys):
+    def sigmoid(Z):
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:
+                pass
+
+    t0 = time.perf_counter()
+    out = run(P.sigmoid, sigmoid, capsys)
+    assert time.perf_counter() - t0 < 3
+    assert "sigmoid did not finish within 0.5 s and was stopped: is there an endless loop" in out
+
+
+def test_the_time_limit_also_works_outside_the_main_thread(capsys):
+    stop = threading.Event()
+
+    def sigmoid(Z):
+        while not stop.is_set():
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=P.sigmoid, args=(sigmoid,))
+    worker.start()
+    worker.join(5)
+    stop.set()
+    assert not worker.is_alive()
+    assert "did not finish within 0.5 s" in capsys.readouterr().out
+
+
+def test_a_bug_in_a_check_is_reported_not_raised(capsys):
+    @core.item("demo", 1, "demo")
+    def broken(fn):
+        raise KeyError("oops")
+
+    assert broken(None) is None
+    assert (
+        capsys.readouterr().out
+        == "[FAIL] demo (0/1 point)\n       the check could not run your code: KeyError: 'oops'\n"
+    )
+
+
+@pytest.mark.parametrize(("name", "value"), [("BPCOURSE_GRADING", "1"), ("NBGRADER_EXECUTION", "autograde")])
+def test_under_a_grader_a_failing_check_raises(name, value, monkeypatch, capsys):
+    monkeypatch.setenv(name, value)
+    assert core.grading()
+    P.sigmoid(bp.activations.sigmoid)  # passing: no exception
+    with pytest.raises(AssertionError, match=r"(?s)ex01_sigmoid: \[FAIL\] sigmoid .*wrong sign"):
+        P.sigmoid(lambda Z: bp.activations.sigmoid(-Z))
+
+    def stub(Z):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not implemented yet"):
+        P.sigmoid(stub)
+    assert capsys.readouterr().out.count("[") == 3  # the learner's blocks are printed too
+
+
+def test_inputs_are_fresh_each_run_so_a_recorded_output_fails(monkeypatch, capsys):
+    monkeypatch.delenv("BPCOURSE_CHECK_SEED")
+    recorded = []
+
+    def replay(Z):
+        if not recorded:
+            recorded.append(bp.activations.sigmoid(Z))
+        return recorded[0] if Z.shape == recorded[0].shape else bp.activations.sigmoid(Z)
+
+    P.sigmoid(replay)
+    P.sigmoid(replay)
+    out = capsys.readouterr().out
+    assert out.startswith("[PASS]") and out.count("[FAIL]") == 1
+
+
+def test_same_tolerates_rounding_but_not_changes():
+    x = np.array([0.1, 0.7])
+    assert core._same(x, (x + 1e-5) - 1e-5)
+    assert not core._same(x, x + 1e-6)
+    assert core._same({"a": [x, 1]}, {"a": [x.copy(), 1]})
+    assert not core._same({"a": x}, {"b": x})
+
+
+def test_multiple_choice_answers_are_not_stored_in_clear():
+    source = open(P.__file__, encoding="utf-8").read()
+    assert core.answer_digest("ex01_q1", "b") in source
+    assert 'return "b"' not in source
