@@ -134,7 +134,10 @@ def test_without_setup_draw_gets_a_cleared_figure():
 
 def test_layout_frozen_after_first_setup_draw():
     plot = make_line_plot()
-    assert type(plot.fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # set_layout_engine("none")
+    assert plot.fig.get_layout_engine() is None  # no engine, not even a placeholder: savefig draws once
+    before = [tuple(ax.get_position().bounds) for ax in plot.fig.axes]
+    plot.redraw()
+    assert [tuple(ax.get_position().bounds) for ax in plot.fig.axes] == before
 
 
 def test_widgets_package_lazy_attributes():

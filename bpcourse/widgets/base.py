@@ -84,7 +84,9 @@ class WidgetPlot:
         buf = io.BytesIO()
         self.fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # speed over size
         if self.artists is not None and self.fig.get_layout_engine() is not None:
-            self.fig.set_layout_engine("none")  # keep the first layout: recomputing it costs ~70 ms
+            # Keep the first layout: recomputing it costs ~70 ms. None (not "none", which installs a
+            # placeholder engine that makes savefig draw twice) leaves the axes where they are.
+            self.fig.set_layout_engine(None)
         self.png = buf.getvalue()
         self.image.value = self.png
         self.status.value = status or ""
