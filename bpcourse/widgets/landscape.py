@@ -118,6 +118,7 @@ def restarts() -> WidgetPlot:
     """Hidden units, initial weight scale and number of restarts → a histogram of the final losses on
     XOR (left) and every run's loss curve (right)."""
     from matplotlib.collections import LineCollection
+    from matplotlib.ticker import MaxNLocator
 
     controls = {
         "hidden": dropdown("hidden units", HIDDEN_UNITS, 2),
@@ -144,6 +145,7 @@ def restarts() -> WidgetPlot:
         ax_h.set_xlim(BINS[0], BINS[-1])
         ax_h.set_xlabel("final training loss (log scale)")
         ax_h.set_ylabel("number of restarts")
+        ax_h.yaxis.set_major_locator(MaxNLocator(integer=True))
         lines = LineCollection([], linewidths=0.7, alpha=0.5)
         ax_c.add_collection(lines)
         ax_c.set_yscale("log")
