@@ -129,6 +129,9 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
         "z0": slider("start z₀ (more negative = more saturated)", z0, -10.0, -1.0, 1.0, fmt=".0f"),
         "lr": dropdown("learning rate α", [0.3, 1.0, 3.0], lr),
     }
+    for v in np.arange(-10.0, -0.5, 1.0):  # train the default α's runs now (~0.5 s), so the slider only redraws
+        for name in LOSS_COLORS:
+            race(name, float(v), float(lr))
     return WidgetPlot(
         controls,
         lambda artists, z0, lr: show(artists, float(z0), float(lr)),
