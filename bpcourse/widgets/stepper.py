@@ -137,7 +137,7 @@ class NetworkDiagram:
             (xa, ya), (xb, yb) = NODE_XY[a], NODE_XY[b]
             (line,) = ax.plot([xa, xb], [ya, yb], color="0.6", lw=1.5, zorder=1)
             # where along the edge its label sits: apart from the crossing, the nodes and each other
-            t = 0.45 if a.startswith("h") else 0.35 if ya == yb else 0.28
+            t = 0.45 if a.startswith("h") else 0.4 if ya == yb else 0.33
             label = ax.text(
                 xa + t * (xb - xa),
                 ya + t * (yb - ya),
