@@ -8,9 +8,19 @@ AssertionError (see ``core``).
 
 from __future__ import annotations
 
-from . import core, derivation, improvements, limitations, principles, steps
+from . import capstone, core, derivation, improvements, limitations, principles, steps
 from .core import grading
 
-CHAPTERS = {1: principles, 2: steps, 3: derivation, 4: limitations, 5: improvements}
+CHAPTERS = {1: principles, 2: steps, 3: derivation, 4: limitations, 5: improvements, 6: capstone}
 
-__all__ = ["CHAPTERS", "core", "derivation", "grading", "improvements", "limitations", "principles", "steps"]
+__all__ = [
+    "CHAPTERS",
+    "capstone",
+    "core",
+    "derivation",
+    "grading",
+    "improvements",
+    "limitations",
+    "principles",
+    "steps",
+]
