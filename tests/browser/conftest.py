@@ -168,10 +168,11 @@ class LabServer:
     def page_url(self, notebook: Path) -> str:
         return f"{self.url}/lab/tree/{self.copies[notebook]}?reset&token={self.token}"
 
-    def shutdown_kernels(self) -> None:
-        """End every session (and its kernel) the last page started."""
+    def shutdown_kernel(self, path: str) -> None:
+        """End the session (and its kernel) of the notebook at ``path`` under the root."""
         for session in self.api("/api/sessions"):
-            self.api(f"/api/sessions/{session['id']}", method="DELETE")
+            if session.get("path") == path:
+                self.api(f"/api/sessions/{session['id']}", method="DELETE")
 
     def log_tail(self, n: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
@@ -287,7 +288,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 
 class LabPage:
-    """One browser tab with JupyterLab loaded once; each test opens its notebook in it, then closes it."""
+    """One browser tab with JupyterLab loaded once: the notebooks open, run and close in it."""
 
     def __init__(self, browser, lab: LabServer):
         self.browser, self.lab = browser, lab
@@ -307,18 +308,21 @@ class LabPage:
         self.page.evaluate("() => window.jupyterapp.restored")
         self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more room for the notebook
 
-    def close_notebook(self) -> None:
-        """Close every open document without saving; reload the app if the tab is unusable."""
+    def close(self, path: str) -> bool:
+        """Close the notebook at ``path`` without saving; False if the tab had to be reloaded."""
         try:
             self.page.set_viewport_size(VIEWPORT)
             self.page.evaluate(
-                """() => { for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
-                             if (w.context) { w.context.model.dirty = false; }
-                             w.dispose(); }
-                           document.querySelectorAll('.jp-Dialog').forEach((d) => d.remove()); }"""
+                """(path) => { for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+                                 if (w.context && w.context.path === path) {
+                                   w.context.model.dirty = false; w.dispose(); } }
+                               document.querySelectorAll('.jp-Dialog').forEach((d) => d.remove()); }""",
+                path,
             )
+            return True
         except Exception:
             self.load()
+            return False
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,23 @@ idle and every code cell has its execution count, then check that there is no er
 that the formulas were typeset by MathJax, that each widget plot shows its controls and figure,
 and that nudging each slider from the keyboard redraws its figure within 2 s (timed in the page).
 A screenshot of each notebook lands in tests/browser/screenshots/ (ignored by git).
+
+Speed: the notebooks run two at a time (``BPCOURSE_BROWSER_PARALLEL``) in one Lab tab, ahead of
+their tests; the sliders are nudged only when no notebook is running, so the times are clean.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import time
+from dataclasses import dataclass
 
-RUN_TIMEOUT_S = 150  # one notebook, all cells
+import pytest
+
+OPEN_TIMEOUT_S = 90  # notebook loaded and its kernel idle
+RUN_TIMEOUT_S = 150  # all cells of one notebook
 RENDER_TIMEOUT_MS = 30_000  # widgets and formulas after the kernel is done
 REDRAW_TIMEOUT_MS = 2_000  # the issue's bound for a nudge to show a new figure
 LATE_REDRAW_MS = 30_000  # how long to keep waiting, to report how late a slow redraw is
@@ -21,12 +29,46 @@ GROSS_MEDIAN_MS = 2_000  # fail on timing only when grossly off; the aim (≤ 30
 WIDGET_PLOT_MARK = "(interactive: run the cell in JupyterLab to use the controls)"  # WidgetPlot's text/plain
 MATH = re.compile(r"\$[^$\s][^$]*\$|\\begin\{|\\\(|\\\[")
 
-# The notebook under test (window.__bpPath) once loaded, through the app object of expose_app_in_browser.
-JS_PANEL = "(() => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-JS_PANEL += " return p && p.content && p.sessionContext && p.context && p.context.isReady"
-JS_PANEL += " && p.context.path === window.__bpPath ? p : null; })()"
+# JavaScript, evaluated with the notebook's path (relative to the server root) as argument. The
+# app object is window.jupyterapp (the server runs with expose_app_in_browser).
+FIND_PANEL = """const p = Array.from(window.jupyterapp.shell.widgets('main')).find((w) =>
+  w.context && w.context.path === path && w.content && w.sessionContext && w.context.isReady);"""
 
-JS_STATE = rf"""() => {{
+JS_OPEN = "(path) => { window.jupyterapp.commands.execute('docmanager:open', { path }); }"
+
+# Edit → Clear Outputs of All Cells, then Run → Run All Cells, on that notebook.
+JS_RUN_ALL = f"""(path) => {{
+  {FIND_PANEL}
+  const args = {{ semanticWidget: p.id, activate: false }};
+  window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs', args)
+    .then(() => window.jupyterapp.commands.execute('notebook:run-all-cells', args));
+}}"""
+
+JS_ACTIVATE = f"(path) => {{ {FIND_PANEL} window.jupyterapp.shell.activateById(p.id); }}"
+
+# Cheap enough to poll every 200 ms: no output data is serialized.
+JS_PROGRESS = f"""(path) => {{
+  {FIND_PANEL}
+  if (!p) return null;
+  const kernel = p.sessionContext.session && p.sessionContext.session.kernel;
+  let pending = [], errors = 0;
+  p.content.widgets.forEach((c, i) => {{
+    if (c.model.type !== 'code') return;
+    if (c.model.executionCount === null) pending.push(i);
+    const outs = c.model.outputs;
+    for (let k = 0; k < outs.length; k++) {{
+      const o = outs.get(k);
+      if (o.type === 'error' || (o.type === 'stream' && o.toJSON().name === 'stderr')) errors += 1;
+    }}
+  }});
+  const dialog = document.querySelector('.jp-Dialog');
+  return {{ status: kernel ? kernel.status : 'no kernel', pending, errors,
+            dialog: dialog ? dialog.innerText.slice(0, 300) : null }};
+}}"""
+
+JS_STATE = rf"""(path) => {{
+  {FIND_PANEL}
+  if (!p) return null;
   // TeX that MathJax left as text (e.g. an unbalanced $): rendered text minus formulas and code
   const rawTex = (node) => {{
     const md = node.querySelector('.jp-RenderedMarkdown');
@@ -36,18 +78,15 @@ JS_STATE = rf"""() => {{
     const m = copy.textContent.match(/.{{0,30}}(\$|\\[A-Za-z]+).{{0,30}}/);
     return m ? m[0] : null;
   }};
-  const p = {JS_PANEL};
-  if (!p) return null;
-  const kernel = p.sessionContext.session && p.sessionContext.session.kernel;
   const cells = p.content.widgets.map((c, i) => {{
     const m = c.model;
-    const outputs = m.type === 'code' ? m.outputs.toJSON() : [];
+    const outputs = m.type === 'code' ? Array.from({{ length: m.outputs.length }}, (_, k) => m.outputs.get(k)) : [];
     return {{
       index: i, type: m.type, count: m.type === 'code' ? m.executionCount : null,
       source: m.sharedModel.getSource(),
-      errors: outputs.filter(o => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr'))
-        .map(o => o.output_type === 'error' ? `${{o.ename}}: ${{o.evalue}}`
-                                            : `stderr: ${{[].concat(o.text).join('')}}`),
+      errors: outputs.filter(o => o.type === 'error' || (o.type === 'stream' && o.toJSON().name === 'stderr'))
+        .map(o => o.toJSON()).map(o => o.output_type === 'error' ? `${{o.ename}}: ${{o.evalue}}`
+                                                              : `stderr: ${{[].concat(o.text).join('')}}`),
       widgetPlots: outputs.filter(o => o.data && [].concat(o.data['text/plain'] || []).join('')
         .includes({WIDGET_PLOT_MARK!r})).length,
       mathNodes: c.node.querySelectorAll('mjx-container').length,
@@ -55,25 +94,27 @@ JS_STATE = rf"""() => {{
       rawTex: rawTex(c.node),
     }};
   }});
-  return {{ status: kernel ? kernel.status : 'no kernel', cells }};
+  return {{ cells }};
 }}"""
 
-JS_WIDGETS = f"""() => Array.from({JS_PANEL}.node.querySelectorAll('.bp-widget-plot')).map((w) => {{
+JS_WIDGETS = f"""(path) => {{
+  {FIND_PANEL}
   const visible = (e) => {{ const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }};
-  const controls = Array.from(w.querySelectorAll(
-    '.widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-button, button, .widget-toggle-buttons'));
-  const img = w.querySelector(':scope > img') || Array.from(w.querySelectorAll('img')).pop();
-  return {{
-    controls: controls.length,
-    hidden: controls.filter((c) => !visible(c)).map((c) => c.className),
-    sliders: w.querySelectorAll('.widget-slider').length,
-    image: img ? {{ loaded: img.complete && img.naturalWidth > 0, shown: visible(img) }} : null,
-    broken: w.innerText.includes('Error displaying widget'),
-  }};
-}})"""
+  return Array.from(p.node.querySelectorAll('.bp-widget-plot')).map((w) => {{
+    const controls = Array.from(w.querySelectorAll(
+      '.widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-button, button, .widget-toggle-buttons'));
+    const img = w.querySelector(':scope > img') || Array.from(w.querySelectorAll('img')).pop();
+    return {{
+      controls: controls.length,
+      hidden: controls.filter((c) => !visible(c)).map((c) => c.className),
+      image: img ? {{ loaded: img.complete && img.naturalWidth > 0, shown: visible(img) }} : null,
+      broken: w.innerText.includes('Error displaying widget'),
+    }};
+  }});
+}}"""
 
-# Before a nudge: remember the figure's src, then time the key press → new src → new image loaded.
-JS_ARM = """([img, key]) => {
+# Before a nudge: remember the figure's src, then time the key press → new src → new image decoded.
+JS_ARM = """(img, key) => {
   const rec = { t0: null, tSrc: null, tLoad: null, old: img.src };
   window.__bpNudge = rec;
   const onKey = (e) => { if (e.key === key && rec.t0 === null) rec.t0 = performance.now(); };
@@ -91,56 +132,103 @@ JS_ARM = """([img, key]) => {
 }"""
 
 
-# Cheap enough to poll every 200 ms (no output data is serialized).
-JS_PROGRESS = f"""() => {{
-  const p = {JS_PANEL};
-  if (!p) return null;
-  const kernel = p.sessionContext.session && p.sessionContext.session.kernel;
-  let pending = [], errors = 0;
-  p.content.widgets.forEach((c, i) => {{
-    if (c.model.type !== 'code') return;
-    if (c.model.executionCount === null) pending.push(i);
-    const outs = c.model.outputs;
-    for (let k = 0; k < outs.length; k++) {{
-      const o = outs.get(k);
-      if (o.type === 'error' || (o.type === 'stream' && o.toJSON().name === 'stderr')) errors += 1;
-    }}
-  }});
-  return {{ status: kernel ? kernel.status : 'no kernel', pending, errors }};
-}}"""
+# ---------------------------------------------------------------------------- running ahead
 
 
-def state(page) -> dict | None:
-    return page.evaluate(JS_STATE)
+@dataclass
+class Run:
+    path: str
+    started: float
+    phase: str = "opening"  # → running → done
+    ran_at: float = 0.0
+    idle_since: float | None = None
+    open_s: float = 0.0
+    run_s: float = 0.0
+    problem: str | None = None
 
 
-def progress(page) -> dict | None:
-    return page.evaluate(JS_PROGRESS)
+class Runner:
+    """Opens notebooks in the Lab tab and runs all their cells, up to ``parallel`` at a time, in test order."""
+
+    def __init__(self, lab, lab_page, notebooks: list, parallel: int):
+        self.lab, self.lab_page, self.parallel = lab, lab_page, parallel
+        self.queue = list(notebooks)
+        self.runs: dict = {}
+
+    def active(self) -> list[Run]:
+        return [r for r in self.runs.values() if r.phase != "done"]
+
+    def start(self, notebook) -> None:
+        if notebook in self.queue:
+            self.queue.remove(notebook)
+        path = self.lab.copies[notebook]
+        self.runs[notebook] = Run(path, time.monotonic())
+        self.lab_page.page.evaluate(JS_OPEN, path)
+
+    def step(self) -> None:
+        """Advance every active run by what the page shows now."""
+        page = self.lab_page.page
+        for run in self.active():
+            p = page.evaluate(JS_PROGRESS, run.path)
+            now = time.monotonic()
+            if run.phase == "opening":
+                if p is not None and p["status"] == "idle" and not p["dialog"]:
+                    run.open_s, run.ran_at, run.phase = now - run.started, now, "running"
+                    page.evaluate(JS_RUN_ALL, run.path)
+                elif now - run.started > OPEN_TIMEOUT_S:
+                    seen = f"kernel {p['status']}, dialog {p['dialog']!r}" if p else "no notebook panel"
+                    run.problem, run.phase = f"not ready {OPEN_TIMEOUT_S} s after opening: {seen}", "done"
+            elif run.phase == "running" and p is not None:
+                if p["status"] != "idle":
+                    run.idle_since = None
+                elif run.idle_since is None:
+                    run.idle_since = now
+                # done: idle with every count, or idle for a while after an error (the rest was skipped)
+                if run.idle_since is not None and (not p["pending"] or (p["errors"] and now - run.idle_since > 1.5)):
+                    run.run_s, run.phase = now - run.ran_at, "done"
+                if run.phase == "running" and now - run.ran_at > RUN_TIMEOUT_S:
+                    run.problem = f"not done after {RUN_TIMEOUT_S} s: kernel {p['status']}, cells {p['pending']}"
+                    run.phase = "done"
+
+    def wait(self, notebook) -> Run:
+        """Keep up to ``parallel`` notebooks running until ``notebook`` is done."""
+        if notebook not in self.runs:
+            self.start(notebook)
+        while self.runs[notebook].phase != "done":
+            while self.queue and len(self.active()) < self.parallel:
+                self.start(self.queue[0])
+            self.step()
+            time.sleep(0.2)
+        return self.runs[notebook]
+
+    def quiesce(self) -> None:
+        """Let the runs already started finish (start no new ones): a quiet machine for the timings."""
+        while self.active():
+            self.step()
+            time.sleep(0.2)
+
+    def finish(self, notebook) -> None:
+        """Close the notebook without saving and shut its kernel down."""
+        path = self.lab.copies[notebook]
+        if not self.lab_page.close(path):  # the tab was reloaded: the other open notebooks are gone too
+            for other, run in list(self.runs.items()):
+                if run.phase != "done":
+                    del self.runs[other]
+                    self.lab.shutdown_kernel(run.path)
+                    self.queue.insert(0, other)
+        self.lab.shutdown_kernel(path)
 
 
-def wait_until_done(page, timeout_s: float) -> dict:
-    """Poll until the kernel is idle and every code cell has its count (or an error stopped the run)."""
-    deadline = time.monotonic() + timeout_s
-    idle_polls = 0
-    while True:
-        p = progress(page)
-        if p is not None and p["status"] == "idle":
-            if not p["pending"]:
-                return state(page)
-            idle_polls = idle_polls + 1 if p["errors"] else 0
-            if idle_polls >= 5:  # stopped on an error: the kernel stays idle
-                return state(page)
-        if time.monotonic() > deadline:
-            where = p and f"kernel {p['status']}, cells still to run {p['pending']}"
-            raise AssertionError(f"not done after {timeout_s:.0f} s: {where}")
-        time.sleep(0.2)
+@pytest.fixture(scope="session")
+def runner(request, lab, lab_page):
+    """Runs the selected notebooks ahead of their tests, in the order the tests will need them."""
+    params = [getattr(item, "callspec", None) for item in request.session.items]
+    order = [c.params["notebook"] for c in params if c is not None and c.params.get("notebook") in lab.copies]
+    parallel = max(1, int(os.environ.get("BPCOURSE_BROWSER_PARALLEL", "2")))
+    return Runner(lab, lab_page, list(dict.fromkeys(order)), parallel)
 
 
-def wait_idle(page, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while (p := progress(page)) is None or p["status"] != "idle":
-        assert time.monotonic() < deadline, f"kernel not idle after {timeout_s} s"
-        time.sleep(0.05)
+# ---------------------------------------------------------------------------- checks
 
 
 def nudge_slider(page, plot, slider) -> tuple[float | None, str | None]:
@@ -148,8 +236,7 @@ def nudge_slider(page, plot, slider) -> tuple[float | None, str | None]:
     handle = slider.locator(".noUi-handle").first
     before, top = (float(handle.get_attribute(a) or "nan") for a in ("aria-valuenow", "aria-valuemax"))
     key = "ArrowLeft" if before >= top else "ArrowRight"
-    img = plot.locator(":scope > img").last
-    img.evaluate("(img, key) => (" + JS_ARM + ")([img, key])", key)
+    plot.locator(":scope > img").last.evaluate(JS_ARM, key)
     handle.focus()
     handle.press(key)
     try:
@@ -169,47 +256,46 @@ def nudge_slider(page, plot, slider) -> tuple[float | None, str | None]:
     return rec["tLoad"] - rec["t0"], None
 
 
-def test_notebook_in_lab(notebook, lab, lab_page, latencies, screenshot_dir):
-    """`notebook` is parametrized by conftest.pytest_generate_tests: each chapter and one solution."""
-    name, page = lab.names[notebook], lab_page.page
-    page_errors = len(lab_page.errors)
-    phases = {}
-    t_start = time.monotonic()
-    try:
-        # Open it as a learner would from the file browser; its kernelspec (python3) starts a kernel
-        # by itself, with no "select kernel" dialog.
-        page.evaluate(
-            "(path) => { window.__bpPath = path; window.jupyterapp.commands.execute('docmanager:open', { path }); }",
-            lab.copies[notebook],
-        )
-        page.wait_for_function(f"() => {JS_PANEL} !== null", timeout=60_000)
-        wait_idle(page, timeout_s=60)
-        phases["open"] = time.monotonic() - t_start
-        dialogs = page.locator(".jp-Dialog")
-        assert dialogs.count() == 0, f"{name}: unexpected dialog: {dialogs.first.inner_text()}"
+def wait_idle(page, path: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (p := page.evaluate(JS_PROGRESS, path)) is None or p["status"] != "idle":
+        assert time.monotonic() < deadline, f"kernel not idle after {timeout_s} s"
+        time.sleep(0.05)
 
-        # Run everything from a clean slate (Edit → Clear Outputs of All Cells, Run → Run All Cells).
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'); }")
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-        s = wait_until_done(page, RUN_TIMEOUT_S)
-        phases["run"] = time.monotonic() - t_start - phases["open"]
-        errors = [f"cell {c['index']}: {e[:500]}" for c in s["cells"] for e in c["errors"]]
+
+def error_lines(state: dict) -> list[str]:
+    return [f"cell {c['index']}: {e[:500]}" for c in state["cells"] for e in c["errors"]]
+
+
+def test_notebook_in_lab(notebook, lab, lab_page, runner, latencies, screenshot_dir):
+    """`notebook` is parametrized by conftest.pytest_generate_tests: each chapter and one solution."""
+    name, page, path = lab.names[notebook], lab_page.page, lab.copies[notebook]
+    page_errors = len(lab_page.errors)
+    try:
+        run = runner.wait(notebook)
+        assert run.problem is None, f"{name}: {run.problem}"
+        runner.quiesce()
+        page.evaluate(JS_ACTIVATE, path)
+        s = page.evaluate(JS_STATE, path)
+        errors = error_lines(s)
         assert not errors, f"{name}: error output\n" + "\n".join(errors)
+        pending = [c["index"] for c in s["cells"] if c["type"] == "code" and c["count"] is None]
+        assert not pending, f"{name}: code cells without an execution count: {pending}"
 
         # Widgets and formulas render asynchronously after the kernel is done.
         n_plots = sum(c["widgetPlots"] for c in s["cells"])
         math_cells = [c["index"] for c in s["cells"] if c["type"] == "markdown" and MATH.search(c["source"])]
-        ready = f"""() => {{
-          const s = ({JS_STATE})();
-          const w = ({JS_WIDGETS})();
+        ready = f"""(path) => {{
+          const s = ({JS_STATE})(path);
+          const w = ({JS_WIDGETS})(path);
           return s && w.length === {n_plots} && w.every(x => x.image && x.image.loaded)
             && {math_cells}.every(i => s.cells[i].mathNodes > 0);
         }}"""
         try:
-            page.wait_for_function(ready, timeout=RENDER_TIMEOUT_MS)
+            page.wait_for_function(ready, arg=path, timeout=RENDER_TIMEOUT_MS)
         except Exception:
             pass  # the assertions below say what is missing
-        s = state(page)
+        s = page.evaluate(JS_STATE, path)
         untypeset = [i for i in math_cells if s["cells"][i]["mathNodes"] == 0]
         assert not untypeset, f"{name}: formulas not rendered by MathJax in markdown cells {untypeset}"
         bad_math = [c["index"] for c in s["cells"] if c["mathErrors"]]
@@ -217,7 +303,7 @@ def test_notebook_in_lab(notebook, lab, lab_page, latencies, screenshot_dir):
         raw = [f"cell {c['index']}: ...{c['rawTex']}..." for c in s["cells"] if c["rawTex"]]
         assert not raw, f"{name}: TeX left unrendered (unbalanced $?)\n" + "\n".join(raw)
 
-        widgets = page.evaluate(JS_WIDGETS)
+        widgets = page.evaluate(JS_WIDGETS, path)
         assert len(widgets) == n_plots, f"{name}: {n_plots} widget plots in the outputs, {len(widgets)} on the page"
         for i, w in enumerate(widgets):
             assert not w["broken"], f"{name}: widget plot {i} shows 'Error displaying widget'"
@@ -226,13 +312,14 @@ def test_notebook_in_lab(notebook, lab, lab_page, latencies, screenshot_dir):
             assert w["image"] and w["image"]["loaded"] and w["image"]["shown"], f"{name}: widget plot {i} has no figure"
 
         # Nudge every slider of every widget plot; each must redraw its own figure within 2 s.
+        t_nudge = time.monotonic()
         nudge_ms, failures = [], []
         plots = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .bp-widget-plot")
         for i in range(plots.count()):
             plot = plots.nth(i)
             sliders = plot.locator(".widget-slider")
             for j in range(sliders.count()):
-                wait_idle(page)
+                wait_idle(page, path)
                 plot.scroll_into_view_if_needed()
                 ms, problem = nudge_slider(page, plot, sliders.nth(j))
                 if ms is not None:
@@ -240,16 +327,15 @@ def test_notebook_in_lab(notebook, lab, lab_page, latencies, screenshot_dir):
                 if problem is not None:
                     label = sliders.nth(j).locator(".widget-label").first.inner_text()
                     failures.append(f"widget plot {i}, slider {j} ({label!r}): {problem}")
-        wait_idle(page)
+        wait_idle(page, path)
         latencies[name] = nudge_ms
-        phases["nudge"] = time.monotonic() - t_start - phases["open"] - phases["run"]
+        t_nudge = time.monotonic() - t_nudge
 
-        shoot(page, screenshot_dir / (name.replace("/", "__").removesuffix(".ipynb") + ".png"))
-        s = state(page)
-        errors = [f"cell {c['index']}: {e[:500]}" for c in s["cells"] for e in c["errors"]]
+        shoot(page, path, screenshot_dir / (name.replace("/", "__").removesuffix(".ipynb") + ".png"))
+        errors = error_lines(page.evaluate(JS_STATE, path))
         assert not errors, f"{name}: error output after nudging the sliders\n" + "\n".join(errors)
         assert not failures, f"{name}: sliders that did not redraw their figure\n" + "\n".join(failures)
-        timing = ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
+        timing = f"open {run.open_s:.1f} s, run {run.run_s:.1f} s, nudges {t_nudge:.1f} s"
         if nudge_ms:
             med = statistics.median(nudge_ms)
             print(f"{name}: {timing}; {len(nudge_ms)} nudges, median {med:.0f} ms to the new figure")
@@ -259,20 +345,22 @@ def test_notebook_in_lab(notebook, lab, lab_page, latencies, screenshot_dir):
     finally:
         if len(lab_page.errors) > page_errors:
             print(f"{name}: errors in the page: {lab_page.errors[page_errors:]}")
-        lab_page.close_notebook()
-        lab.shutdown_kernels()
+        runner.finish(notebook)
 
 
-def shoot(page, path) -> None:
+def shoot(page, path: str, png) -> None:
     """Screenshot the whole notebook: grow the window to fit every cell (up to 16000 px), from the top."""
-    to_top = f"""() => {{ const o = {JS_PANEL}.node.querySelector('.jp-WindowedPanel-outer');
-                        o.scrollTop = 0; return o; }}"""
+    to_top = f"""(path) => {{ {FIND_PANEL}
+                 const o = p.node.querySelector('.jp-WindowedPanel-outer'); o.scrollTop = 0; return o; }}"""
     height = page.evaluate(
-        f"""() => {{ const o = ({to_top})();
+        f"""(path) => {{ const o = ({to_top})(path);
                    const cells = o.querySelectorAll('.jp-Cell');
                    const last = cells[cells.length - 1].getBoundingClientRect().bottom;
-                   return last + (window.innerHeight - o.getBoundingClientRect().bottom) + 30; }}"""
+                   return last + (window.innerHeight - o.getBoundingClientRect().bottom) + 30; }}""",
+        path,
     )
     page.set_viewport_size({"width": 1280, "height": int(min(max(height, 900), 16_000))})
-    page.evaluate(f"() => new Promise((r) => {{ ({to_top})(); requestAnimationFrame(() => setTimeout(r, 100)); }})")
-    page.screenshot(path=path)
+    page.evaluate(
+        f"(path) => new Promise((r) => {{ ({to_top})(path); requestAnimationFrame(() => setTimeout(r, 100)); }})", path
+    )
+    page.screenshot(path=png)
