@@ -114,6 +114,8 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         return run_gd(kappa, c / kappa, steps)
 
     def setup(fig):
+        from matplotlib.ticker import NullLocator
+
         ax_p, ax_f = fig.subplots(1, 2, width_ratios=[1.6, 1])
         contours = [ax_p.plot([], [], color="gray", lw=0.7, alpha=0.7)[0] for _ in range(N_LEVELS)]
         (path,) = ax_p.plot([], [], "-", color="C3", lw=1)
@@ -128,6 +130,7 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         ax_f.axhline(TOL, color="gray", lw=0.8, ls=":", label="tolerance $10^{-6}$")
         ax_f.legend(fontsize=8, loc="upper right")
         ax_f.set_xlim(0, steps)
+        ax_f.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost redraw time and add little
         ax_f.set_xlabel("step")
         ax_f.set_ylabel("$f(x)\\,/\\,f(x_0)$ (log scale)")
         ax_f.grid(True, which="major", alpha=0.3)

@@ -118,7 +118,7 @@ def restarts() -> WidgetPlot:
     """Hidden units, initial weight scale and number of restarts → a histogram of the final losses on
     XOR (left) and every run's loss curve (right)."""
     from matplotlib.collections import LineCollection
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, NullLocator
 
     controls = {
         "hidden": dropdown("hidden units", HIDDEN_UNITS, 2),
@@ -142,6 +142,7 @@ def restarts() -> WidgetPlot:
         ax_h.axvline(STUCK, color="C3", ls=":", lw=1)
         ax_h.text(STUCK, 0.97, " ln(2)/2", color="C3", transform=ax_h.get_xaxis_transform(), va="top", fontsize=8)
         ax_h.set_xscale("log")
+        ax_h.xaxis.set_minor_locator(NullLocator())
         ax_h.set_xlim(BINS[0], BINS[-1])
         ax_h.set_xlabel("final training loss (log scale)")
         ax_h.set_ylabel("number of restarts")
@@ -149,6 +150,7 @@ def restarts() -> WidgetPlot:
         lines = LineCollection([], linewidths=0.7, alpha=0.5)
         ax_c.add_collection(lines)
         ax_c.set_yscale("log")
+        ax_c.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost redraw time and add little
         ax_c.set_xlim(0, STEPS)
         ax_c.set_ylim(1e-3, 2)
         ax_c.set_xlabel("gradient-descent step")
