@@ -84,12 +84,29 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+RELEASE_README = """# bpcourse: chapter(s) {chapters}
+
+notebooks/  the chapters (start with 00_start_here.ipynb)
+exercises/  the exercises: complete each function, run the check cell below it
+
+The notebooks import the course library, version {version}:
+
+    pip install "bpcourse=={version}"
+    jupyter lab
+
+Hand in the exercise notebooks as they are (same file names).
+"""
+
+
 def assign(chapters: list[int], out: Path, root: Path) -> list[Path]:
     """Write the release of ``chapters`` under ``out``: notebooks/ and exercises/, ready to hand out.
 
     notebooks/ gets 00_start_here and each chapter's notebook; exercises/ gets the student
-    version of each chapter's solution notebook. Returns the written paths.
+    version of each chapter's solution notebook; README.md says what to install. Returns the
+    written paths.
     """
+    from . import __version__
+
     written = []
     notebooks = root / "notebooks"
     start = notebooks / "00_start_here.ipynb"
@@ -99,4 +116,8 @@ def assign(chapters: list[int], out: Path, root: Path) -> list[Path]:
         for chapter_nb in sorted(notebooks.glob(f"{n:02d}_*.ipynb")):
             written.append(_copy(chapter_nb, out / "notebooks" / chapter_nb.name))
         written.append(write_exercise(solution_path(root / "solutions", n), out / "exercises"))
+    if out.resolve() != root.resolve():  # regenerating exercises/ in the checkout writes no README
+        readme = out / "README.md"
+        readme.write_text(RELEASE_README.format(chapters=", ".join(map(str, chapters)), version=__version__))
+        written.append(readme)
     return written

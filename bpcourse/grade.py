@@ -72,6 +72,15 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
+def _restored(source: Source, grade_id: str) -> nbformat.NotebookNode:
+    """The source's version of a locked cell; a check cell also re-imports the real library first,
+    so a submission that rebinds the name `bp` cannot replace the checks."""
+    cell = copy.deepcopy(source.locked[grade_id])
+    if cell.cell_type == "code" and grade_id in {i.grade_id for i in source.items}:
+        cell.source = "import bpcourse as bp\n" + cell.source
+    return cell
+
+
 def prepare(nb: nbformat.NotebookNode, source: Source) -> tuple[nbformat.NotebookNode, list[str]]:
     """The notebook to execute: locked and check cells restored, deleted checks appended, outputs dropped."""
     notes, seen, cells = [], set(), []
@@ -80,13 +89,13 @@ def prepare(nb: nbformat.NotebookNode, source: Source) -> tuple[nbformat.Noteboo
         if grade_id in source.locked:
             if grade_id in seen:
                 continue  # a copy of a locked cell: only the original runs
-            cell = copy.deepcopy(source.locked[grade_id])
+            cell = _restored(source, grade_id)
             seen.add(grade_id)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     missing = [item.grade_id for item in source.items if item.grade_id not in seen]
-    cells += [copy.deepcopy(source.locked[g]) for g in missing]
+    cells += [_restored(source, g) for g in missing]
     if missing:
         notes.append(f"restored {len(missing)} deleted check cell(s)")
     nb.cells = cells

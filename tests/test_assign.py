@@ -74,6 +74,7 @@ def test_assign_writes_notebooks_and_exercises(tmp_path):
     text = "\n".join(c.source for c in nb.cells)
     assert "### BEGIN SOLUTION" not in text and text.count("    raise NotImplementedError()") == 6
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert "chapter(s) 1, 3" in (release / "README.md").read_text()
 
 
 @pytest.mark.parametrize("name", NAMES)

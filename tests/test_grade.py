@@ -54,6 +54,8 @@ def graded(tmp_path_factory):
             cell.source = 'print("[PASS] sigmoid (2/2 points)")'
     hostile.cells = [c for c in hostile.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "ex01_q3"]
     hostile.cells[0].metadata["nbgrader"]["points"] = 100
+    fake = "class _Fake:\n    def __getattr__(self, name):\n        return self\n    def __call__(self, *a):\n"
+    hostile.cells.insert(3, new_code_cell(fake + "        print('[PASS] faked')\n\nbp = _Fake()"))
     _write(subs / "fay" / "ps1", hostile)  # nbgrader's deeper layout: <student>/<assignment>/<notebook>
 
     out = tmp / "grades.csv"
@@ -122,7 +124,7 @@ def test_prepare_restores_check_cells_and_drops_copies():
     nb.cells.append(nbformat.from_dict(dict(check)))
     prepared, notes = grade_mod.prepare(nb, source)
     sources = [c.source for c in prepared.cells]
-    assert sources.count("bp.check.principles.sigmoid(sigmoid)") == 1 and "pass" not in sources
+    assert sources.count("import bpcourse as bp\nbp.check.principles.sigmoid(sigmoid)") == 1 and "pass" not in sources
     assert notes == []
 
 
