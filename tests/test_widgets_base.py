@@ -196,3 +196,12 @@ def test_layer_norms():
     line = plots.layer_norms(ax, [1e-3, 1e-1, 1.0])
     np.testing.assert_array_equal(line.get_xdata(), [1, 2, 3])
     assert ax.get_yscale() == "log"
+
+
+def test_nudge_log_slider_steps_its_exponent_and_wraps():
+    s = base.slider("lr", 0.01, -3, 0, 0.5, log=True)
+    base.nudge(s)
+    assert s.value == pytest.approx(10**-1.5)
+    s.value = 1.0
+    base.nudge(s)  # past the top exponent 0: back to 10^-3
+    assert s.value == pytest.approx(1e-3)

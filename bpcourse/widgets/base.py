@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import time
 from collections.abc import Callable
 
@@ -111,6 +112,10 @@ def nudge(control) -> None:
         control.value = values[(i + 1) % len(values)]
     elif isinstance(control, W.Checkbox | W.ToggleButton):
         control.value = not control.value
+    elif isinstance(control, W.FloatLogSlider):
+        # Its min, max and step are exponents of ``base``, its value is not.
+        exponent = math.log(control.value, control.base) + control.step
+        control.value = control.base ** (exponent if exponent <= control.max + 1e-9 else control.min)
     elif hasattr(control, "step") and hasattr(control, "max"):
         nxt = control.value + control.step
         control.value = nxt if nxt <= control.max else control.min
