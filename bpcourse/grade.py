@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import csv
 import os
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -137,7 +138,7 @@ def execute(nb: nbformat.NotebookNode, timeout: float, workdir: Path) -> tuple[n
         record_timing=False,
     )
     try:
-        client.execute(env=_kernel_env())
+        client.execute(env=_kernel_env(), stderr=subprocess.DEVNULL)  # the kernel's own log lines
     except CellTimeoutError:
         return None, f"timed out after {timeout:g} s"
     except DeadKernelError:
