@@ -143,3 +143,24 @@ def test_multiple_choice_answers_are_not_stored_in_clear():
     source = open(P.__file__, encoding="utf-8").read()
     assert core.answer_digest("ex01_q1", "b") in source
     assert 'return "b"' not in source
+
+
+def test_in_a_jupyter_kernel_an_endless_loop_is_stopped_and_the_notebook_goes_on(monkeypatch):
+    import os
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    code = [
+        "import bpcourse as bp\nbp.check.core.TIME_LIMIT = 1.0",
+        "def sigmoid(Z):\n    while True:\n        pass",
+        "bp.check.principles.sigmoid(sigmoid)",
+        "print('still running')",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in code])
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    assert "did not finish within 1 s" in nb.cells[2].outputs[0]["text"]
+    assert nb.cells[3].outputs[0]["text"] == "still running\n"
