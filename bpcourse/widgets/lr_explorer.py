@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import datasets, optim
@@ -23,17 +22,6 @@ from .base import WidgetPlot, slider
 STEPS = 200
 LOG10_LR = np.round(np.arange(-3.0, 0.76, 0.25), 2)  # the slider's grid: α = 10^-3 … 10^0.75
 YMAX = 1e3  # losses above this are off the chart (diverged runs reach ~1e305 before they overflow)
-
-
-def skip_layout_pass(fig) -> None:
-    """Drop the placeholder layout engine ``WidgetPlot`` leaves after its first redraw.
-
-    With any engine set, even the placeholder, ``savefig`` runs a whole extra draw before
-    rendering (~20% of a redraw). The axes positions computed on the first redraw stay as
-    they are. A workaround until ``base.WidgetPlot.redraw`` does this itself.
-    """
-    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
-        fig.set_layout_engine(None)
 
 
 class Run(NamedTuple):
@@ -148,7 +136,6 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
 
     def draw(artists, lr):
         curve, blowup, title, marker = artists
-        skip_layout_pass(curve.figure)
         r = run(round(float(np.log10(lr)), 2))
         curve.set_data(np.arange(len(r.step_loss)), np.minimum(r.step_loss, 10 * YMAX))
         if r.diverged_at is not None:

@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
 from .. import optim
 from ..network import MLP
@@ -24,17 +23,6 @@ from .base import WidgetPlot, dropdown, slider
 
 STEPS = 300
 LOSS_COLORS = {"mse": "#ff7f0e", "cross_entropy": "#1f77b4"}
-
-
-def skip_layout_pass(fig) -> None:
-    """Drop the placeholder layout engine ``WidgetPlot`` leaves after its first redraw.
-
-    With any engine set, even the placeholder, ``savefig`` runs a whole extra draw before
-    rendering (~20% of a redraw). The axes positions computed on the first redraw stay as
-    they are. A workaround until ``base.WidgetPlot.redraw`` does this itself.
-    """
-    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
-        fig.set_layout_engine(None)
 
 
 class Race(NamedTuple):
@@ -106,7 +94,6 @@ def setup_axes(fig):
 def show(artists, z0: float, lr: float) -> str:
     """Draw both races for (z0, lr) into ``setup_axes``'s artists; returns a one-line summary."""
     ax, ax2, lines, title = artists
-    skip_layout_pass(ax.figure)
     runs = {name: race(name, z0, lr) for name in lines}
     for name, r in runs.items():
         a, b = lines[name]

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 from .. import layers, losses, optim
@@ -44,17 +43,6 @@ NODE_XY = {"x1": (0.0, 0.78), "x2": (0.0, 0.22), "h1": (1.8, 0.78), "h2": (1.8, 
 EDGES = [("W1", 0, 0, "x1", "h1"), ("W1", 0, 1, "x2", "h1"), ("W1", 1, 0, "x1", "h2"), ("W1", 1, 1, "x2", "h2")]
 EDGES += [("W2", 0, 0, "h1", "y"), ("W2", 0, 1, "h2", "y")]
 FORWARD_COLOR, BACKWARD_COLOR, UPDATE_COLOR = "#1f77b4", "#d62728", "#2ca02c"
-
-
-def skip_layout_pass(fig) -> None:
-    """Drop the placeholder layout engine ``WidgetPlot`` leaves after its first redraw.
-
-    With any engine set, even the placeholder, ``savefig`` runs a whole extra draw before
-    rendering (~20% of a redraw). The axes positions computed on the first redraw stay as
-    they are. A workaround until ``base.WidgetPlot.redraw`` does this itself.
-    """
-    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
-        fig.set_layout_engine(None)
 
 
 class Iteration(NamedTuple):
@@ -269,7 +257,6 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
 
     def draw(artists, stage, iteration, lr, example):
         diagram, ax, curve, dot = artists
-        skip_layout_pass(ax.figure)
         iterations, x, y = run(int(example), float(lr))
         it = iterations[iteration]
         diagram.show(it, x, y, stage, lr)

@@ -19,7 +19,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import datasets, optim
@@ -33,17 +32,6 @@ BATCH_SIZE = 20
 M = 120  # examples per data set: small, so one training takes ~0.1 s
 GRID = 70  # the probability image is GRID × GRID pixels
 CLASSIFICATION = ("moons", "xor")
-
-
-def skip_layout_pass(fig) -> None:
-    """Drop the placeholder layout engine ``WidgetPlot`` leaves after its first redraw.
-
-    With any engine set, even the placeholder, ``savefig`` runs a whole extra draw before
-    rendering (~20% of a redraw). The axes positions computed on the first redraw stay as
-    they are. A workaround until ``base.WidgetPlot.redraw`` does this itself.
-    """
-    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
-        fig.set_layout_engine(None)
 
 
 class Trained(NamedTuple):
@@ -173,7 +161,6 @@ def training_explorer(
         return {"ax": ax, "ax2": ax2, "image": image, "points": points, "title": title, "curve": curve, "contour": []}
 
     def draw(a, dataset, width, lr, epochs, loss):
-        skip_layout_pass(a["ax"].figure)
         X, Y = data(dataset)
         run = trained(dataset, int(width), round(float(np.log10(lr)), 2), loss)
         G, extent = grid_for(X)
@@ -231,7 +218,6 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
         return {"ax2": ax2, "fit": fit, "title": title, "curve": curve}
 
     def draw(a, width, lr, epochs):
-        skip_layout_pass(a["fit"].figure)
         run = trained("sine", int(width), round(float(np.log10(lr)), 2), "mse")
         a["fit"].set_data(xs[0], predict_with(run, run.snapshots[epochs], xs)[0])
         a["title"].set_text(f"1-{width}-1 tanh net, α = {lr:.3g}, after {epochs} epochs")
