@@ -73,7 +73,7 @@ def scalar_rel_error(a: float, b: float) -> float:
 class FDExplorer:
     """Backprop's gradient and cached error-vs-ε curves for every weight of one network."""
 
-    def __init__(self, net=None, X=None, Y=None):
+    def __init__(self, net=None, X=None, Y=None, precompute: bool = False):
         if net is None:
             net, X, Y = example_problem()
         self.net, self.X, self.Y = net, X, Y
@@ -82,6 +82,11 @@ class FDExplorer:
         self.L0 = net.loss(X, Y)
         self._curve = lru_cache(maxsize=None)(self._compute_curve)
         self._slice = lru_cache(maxsize=None)(self._compute_slice)
+        if precompute:  # every weight and scheme now, so switching weights in the widget only redraws
+            for label in self.labels:
+                self.loss_slice(label)
+                for scheme in SCHEMES:
+                    self.curve(label, scheme)
 
     def backprop(self, label: str) -> float:
         """∂L/∂w from backprop for the weight ``label``."""
@@ -129,7 +134,7 @@ def _sparse_log_ticks(axis, exponents) -> None:
 def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
     """Pick a weight and a step ε: the error of the finite difference against ε (log-log), and the
     secant the difference draws on the loss curve next to backprop's tangent."""
-    ex = explorer or FDExplorer()
+    ex = explorer or FDExplorer(precompute=True)
     controls = {
         "weight": dropdown("weight w", ex.labels, ex.labels[0]),
         "eps": slider("step ε", 1e-5, -14, 0, 0.25, fmt=".0e", log=True),
