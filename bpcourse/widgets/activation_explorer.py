@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import activations, datasets, optim
 from ..network import MLP
@@ -60,6 +60,8 @@ def activation_explorer() -> base.WidgetPlot:
             ax.axhline(0, color="k", lw=0.6)
             ax.axvline(0, color="k", lw=0.6)
             ax.grid(True, alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(6))  # fewer tick labels: text layout dominates a redraw
+            ax.yaxis.set_major_locator(MaxNLocator(6))
         ax_f.legend(fontsize=8, loc="upper left")
         return dict(ax_f=ax_f, ax_d=ax_d, f=f_lines, d=d_lines)
 
@@ -132,7 +134,9 @@ def depth_flow() -> base.WidgetPlot:
         ax_a.set_ylim(1e-6, 1e2)
         for ax in (ax_g, ax_a):
             ax.grid(True, which="major", alpha=0.3)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
+            ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+            ax.yaxis.set_minor_locator(NullLocator())
         ax_g.legend(fontsize=8, loc="lower right")
         return dict(ax_g=ax_g, ax_a=ax_a, g=g_lines, a=a_lines)
 
@@ -196,22 +200,22 @@ def dying_relu_run(hidden: str, shift: float, epochs: int = 5, lr: float = 3e-3,
 
 def plot_dying_relu(ax, results: dict) -> None:
     """Mini-batch loss curves for ``results`` = {(hidden, shift): DyingResult}, smoothed over 20 steps."""
-    styles = {0.0: "-", 1.5: "--", 3.0: ":"}
+    kernel = np.ones(20) / 20
     for (hidden, shift), r in results.items():
-        kernel = np.ones(20) / 20
         smooth = np.convolve(r.step_loss, kernel, mode="valid")
+        label = f"{LABELS[hidden]}, " + (f"biases shifted by −{shift:g}" if shift else "no shift")
         ax.plot(
             np.arange(20, r.step_loss.size + 1),
             smooth,
             color=COLORS[hidden],
-            ls=styles.get(shift, "-."),
-            label=f"{LABELS[hidden]}, bias shift −{shift:g}",
+            ls="-" if shift == 0 else "-.",
+            label=label,
         )
     ax.set_xlabel("step (mini-batch of 32)")
     ax.set_ylabel("mini-batch loss L (mean of 20 steps)")
     ax.set_title("training with Adam after shifting the hidden biases down")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, ncol=3, loc="upper right")
+    ax.legend(fontsize=8, ncol=2, loc="center right")
 
 
 WIDGETS = {"activation_explorer": activation_explorer, "depth_flow": depth_flow}

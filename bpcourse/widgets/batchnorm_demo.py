@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import datasets, optim
 from ..network import MLP
@@ -76,13 +76,22 @@ def batchnorm_demo() -> base.WidgetPlot:
         ax_norm.set_title("gradient norm per layer")
         ax_norm.set_ylim(1e-7, 10)
         ax_norm.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_norm.yaxis.set_major_locator(LogLocator(base=10, numticks=5))  # few labels: text layout is costly
+        ax_norm.yaxis.set_minor_locator(NullLocator())
         ax_loss.set_xlabel("step (mini-batch of 64)")
         ax_loss.set_ylabel("mini-batch loss L (cross-entropy)")
         ax_loss.set_title(f"training on {M_TRAIN} digits, {EPOCHS} epochs")
         ax_loss.set_xlim(0, EPOCHS * -(-M_TRAIN // BATCH))
         ax_loss.set_ylim(0, 2.6)
         ax_loss.axhline(np.log(10), color="k", lw=0.8, ls=":")
-        ax_loss.text(2, np.log(10) + 0.04, "ln 10: guessing", fontsize=8)
+        ax_loss.text(
+            60,
+            np.log(10) + 0.1,
+            "ln 10: the loss of guessing",
+            fontsize=8,
+            ha="center",
+            bbox=dict(facecolor="white", edgecolor="none", alpha=0.8),
+        )
         for ax in (ax_norm, ax_loss):
             ax.grid(True, which="major", alpha=0.3)
         ax_norm.legend(fontsize=8, loc="lower right")

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import optim
 from . import base
@@ -188,6 +188,8 @@ def optimizer_race() -> base.WidgetPlot:
         ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
         ax_loss.yaxis.set_minor_locator(NullLocator())
         ax_loss.set_ylim(1e-12, 1e4)
+        ax_path.xaxis.set_major_locator(MaxNLocator(5))
+        ax_path.yaxis.set_major_locator(MaxNLocator(5))
         ax_path.legend(handles=list(paths.values()), loc="lower right", fontsize=8, framealpha=0.85)
         return dict(
             ax_path=ax_path, ax_loss=ax_loss, contours=contours, minima=minima, start=start, paths=paths, gaps=gaps
