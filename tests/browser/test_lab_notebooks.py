@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ JS_PROGRESS = f"""(path) => {{
   let pending = [], errors = 0;
   p.content.widgets.forEach((c, i) => {{
     if (c.model.type !== 'code') return;
-    if (c.model.executionCount === null) pending.push(i);
+    if (c.model.executionCount === null && c.model.sharedModel.getSource().trim()) pending.push(i);  // empty: not run
     const outs = c.model.outputs;
     for (let k = 0; k < outs.length; k++) {{
       const o = outs.get(k);
@@ -172,7 +173,9 @@ class Runner:
             p = page.evaluate(JS_PROGRESS, run.path)
             now = time.monotonic()
             if run.phase == "opening":
-                if p is not None and p["status"] == "idle" and not p["dialog"]:
+                if p is not None and p["dialog"] and now - run.started > 5:  # e.g. "Select Kernel"
+                    run.problem, run.phase = f"a dialog is in the way: {p['dialog']!r}", "done"
+                elif p is not None and p["status"] == "idle" and not p["dialog"]:
                     run.open_s, run.ran_at, run.phase = now - run.started, now, "running"
                     page.evaluate(JS_RUN_ALL, run.path)
                 elif now - run.started > OPEN_TIMEOUT_S:
@@ -224,11 +227,17 @@ def runner(request, lab, lab_page):
     """Runs the selected notebooks ahead of their tests, in the order the tests will need them."""
     params = [getattr(item, "callspec", None) for item in request.session.items]
     order = [c.params["notebook"] for c in params if c is not None and c.params.get("notebook") in lab.copies]
-    parallel = max(1, int(os.environ.get("BPCOURSE_BROWSER_PARALLEL", "2")))
+    parallel = max(1, int(os.environ.get("BPCOURSE_BROWSER_PARALLEL", min(2, os.cpu_count() or 1))))
     return Runner(lab, lab_page, list(dict.fromkeys(order)), parallel)
 
 
 # ---------------------------------------------------------------------------- checks
+
+
+def test_lab_kernel_is_this_python(lab):
+    """The notebooks run on the interpreter running pytest (the one with this checkout's dependencies)."""
+    spec = lab.api("/api/kernelspecs")["kernelspecs"]["python3"]["spec"]
+    assert spec["argv"][0] == sys.executable
 
 
 def nudge_slider(page, plot, slider) -> tuple[float | None, str | None]:
@@ -279,8 +288,11 @@ def test_notebook_in_lab(notebook, lab, lab_page, runner, latencies, screenshot_
         s = page.evaluate(JS_STATE, path)
         errors = error_lines(s)
         assert not errors, f"{name}: error output\n" + "\n".join(errors)
-        pending = [c["index"] for c in s["cells"] if c["type"] == "code" and c["count"] is None]
+        code = [c for c in s["cells"] if c["type"] == "code" and c["source"].strip()]
+        pending = [c["index"] for c in code if c["count"] is None]
         assert not pending, f"{name}: code cells without an execution count: {pending}"
+        counts = [c["count"] for c in code]
+        assert counts == list(range(1, len(code) + 1)), f"{name}: not one fresh top-to-bottom run: counts {counts}"
 
         # Widgets and formulas render asynchronously after the kernel is done.
         n_plots = sum(c["widgetPlots"] for c in s["cells"])
