@@ -5,7 +5,8 @@ workspaces, runtime and config folders, and serves *copies* of the course folder
 the notebooks here never touches the committed files. Its kernel is the Python running pytest.
 
 Chromium is Debian's (``apt-get install chromium``), driven by the ``playwright`` package; set
-``BPCOURSE_CHROMIUM`` to use another Chromium/Chrome binary. Without a browser the tests are
+``BPCOURSE_CHROMIUM`` to use another Chromium/Chrome binary (without a system Chromium, the one
+``python -m playwright install chromium`` downloads is used). Without a browser the tests are
 skipped, unless ``BPCOURSE_REQUIRE_BROWSER=1`` (set by ``.ci/run``) turns that into a failure.
 """
 
@@ -42,7 +43,7 @@ CHROMIUM_ARGS = [
 ]
 HOW_TO_ENABLE = (
     "to run them install Chromium and Playwright for Python: `sudo apt-get install chromium` and "
-    "`pip install playwright` (or set BPCOURSE_CHROMIUM=/path/to/chromium)"
+    "`pip install playwright` (or `python -m playwright install chromium`, or set BPCOURSE_CHROMIUM=/path/to/chromium)"
 )
 
 # JupyterLab settings for the test server (written to overrides.json in its app settings folder).
@@ -88,13 +89,23 @@ def pytest_generate_tests(metafunc):
 
 
 def find_chromium() -> str | None:
-    """The Chromium binary to drive: ``$BPCOURSE_CHROMIUM`` if set, else Debian's."""
+    """The Chromium binary to drive: ``$BPCOURSE_CHROMIUM`` if set; else Debian's; else the one
+    ``python -m playwright install chromium`` downloads, if it is there."""
     wanted = os.environ.get("BPCOURSE_CHROMIUM")
-    for candidate in [wanted] if wanted else DEFAULT_CHROMIUM:
+    if wanted:
+        return shutil.which(wanted)
+    for candidate in DEFAULT_CHROMIUM:
         found = shutil.which(candidate)
         if found:
             return found
-    return None
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            bundled = pw.chromium.executable_path
+        return bundled if Path(bundled).is_file() else None
+    except Exception:
+        return None
 
 
 def missing_browser() -> str | None:
@@ -105,7 +116,7 @@ def missing_browser() -> str | None:
         return "the Python package `playwright` is not installed"
     if find_chromium() is None:
         wanted = os.environ.get("BPCOURSE_CHROMIUM")
-        where = f"BPCOURSE_CHROMIUM={wanted}" if wanted else " or ".join(DEFAULT_CHROMIUM)
+        where = f"BPCOURSE_CHROMIUM={wanted}" if wanted else " or ".join([*DEFAULT_CHROMIUM, "Playwright's download"])
         return f"no Chromium executable found ({where})"
     return None
 
