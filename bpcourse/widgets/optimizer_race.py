@@ -157,12 +157,18 @@ def optimizer_race() -> base.WidgetPlot:
     controls["beta"] = base.slider("β (Momentum β, Adam β₁)", 0.9, 0.0, 0.99, 0.01)
     controls["steps"] = base.slider("steps", fn0.steps, 50, 2000, 50)
 
+    made = {}
+
     def suggest(change):
         # A new function resets α and steps to values that suit it (Rosenbrock's gradients are ~100× larger).
+        # The sliders change silently; the plot's own observer of ``function``, which runs after this one,
+        # then redraws once with all the new values.
         fn = FUNCTIONS[change["new"]]
-        controls["lr_plain"].value = fn.lr_plain
-        controls["lr_adaptive"].value = fn.lr_adaptive
-        controls["steps"].value = fn.steps
+        redraw = made["plot"]._on_change
+        for name, value in (("lr_plain", fn.lr_plain), ("lr_adaptive", fn.lr_adaptive), ("steps", fn.steps)):
+            controls[name].unobserve(redraw, names="value")
+            controls[name].value = value
+            controls[name].observe(redraw, names="value")
 
     function.observe(suggest, names="value")  # registered before WidgetPlot's observer, so it runs first
 
@@ -221,7 +227,8 @@ def optimizer_race() -> base.WidgetPlot:
         ax_loss.set_xlim(0, steps)
         return f"after {steps} steps — " + ("; ".join(notes) if notes else "tick at least one optimizer")
 
-    return base.WidgetPlot(controls, draw, "Optimizer race on 2-D test functions", figsize=(10, 4), setup=setup)
+    made["plot"] = base.WidgetPlot(controls, draw, "Optimizer race on 2-D test functions", figsize=(10, 4), setup=setup)
+    return made["plot"]
 
 
 # ---- the same optimizers on a network --------------------------------------------------------------------------

@@ -61,7 +61,9 @@ def test_widget_draws_the_ticked_optimizers_and_follows_the_controls():
     expected_step = int(np.ceil(np.log(1e6) / np.log(4 * 10**-0.25 - 1)))
     assert f"SGD: diverged at step {expected_step}" in plot.status.value
 
+    n = len(plot.redraw_seconds)
     plot.controls["function"].value = "rosenbrock"
+    assert len(plot.redraw_seconds) == n + 1  # one redraw, although three sliders were reset too
     assert plot.controls["lr_plain"].value == pytest.approx(1e-3)  # reset to the function's suggestion
     assert plot.controls["steps"].value == 1000
     assert a["contours"]["rosenbrock"].get_visible() and not a["contours"]["quadratic"].get_visible()
@@ -69,6 +71,9 @@ def test_widget_draws_the_ticked_optimizers_and_follows_the_controls():
     x, _ = a["paths"]["momentum"].get_data()
     assert len(x) == 1001 and x[0] == -1.2
 
+    plot.controls["lr_plain"].value = 10**-2.5  # the sliders still redraw after the reset
+    assert len(plot.redraw_seconds) == n + 2
+    assert a["paths"]["sgd"].get_data()[0][1] == pytest.approx(-1.2 + 10**-2.5 * 215.6)  # ∂f/∂x1(−1.2, 1) = −215.6
     plot.controls["beta"].value = 0.0  # momentum becomes SGD
     np.testing.assert_allclose(a["paths"]["momentum"].get_data()[0], a["paths"]["sgd"].get_data()[0])
     plot.controls["sgd"].value = False
