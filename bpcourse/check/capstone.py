@@ -24,7 +24,7 @@ from .core import (
 )
 
 NOTEBOOK = "ex06_capstone"
-TARGET = 0.95  # on a random quarter of the digits; the chapter's fixed split reaches 97 %
+TARGET = 0.93  # on a random quarter of the digits: the chapter's recipe averages 98 %, its worst of 36 splits 95 %
 TRAIN_LIMIT = 90.0  # seconds allowed for the learner's training
 
 
