@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import activations, datasets
+from .. import activations, datasets, losses
 from ..activations import HIDDEN_ACTIVATIONS
 from ..network import MLP
 from ._layout import drop_frozen_layout
@@ -46,8 +46,9 @@ def layer_stats(depth: int, hidden: str, init: str, scale: float = 1.0, seed: in
     X, Y = _batch()
     net = make_net(depth, hidden, init, scale, seed)
     with np.errstate(over="ignore", invalid="ignore"):
-        grads = net.gradients(X, Y)
-        _, caches = net.forward_cache(X)
+        _, caches = net.forward_cache(X)  # one forward pass serves both the statistics and backprop
+        _, dZL = losses.softmax_cross_entropy(caches[-1].activation.Z, Y)  # BP1 for softmax + cross-entropy
+        grads = net.backward(dZL, caches)
     _, sigma_prime = activations.ACTIVATIONS[hidden]
     hidden_caches = [c.activation for c in caches[:-1]]
     return {

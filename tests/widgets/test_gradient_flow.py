@@ -37,3 +37,11 @@ def test_widget_follows_depth_activation_and_init():
     ys = np.asarray(line.get_ydata())
     assert ys[0] / ys[-1] == pytest.approx(gf.layer_stats(15, "relu", "he")["grad_norm"][0] / ys[-1])
     assert "steady" in plot.artists["title"].get_text()
+
+
+def test_layer_stats_agree_with_the_networks_own_gradients():
+    net = gf.make_net(6, "tanh", "xavier")
+    X, Y = gf._batch()
+    grads = net.gradients(X, Y)
+    expected = [np.linalg.norm(grads[f"W{l}"]) for l in range(1, 7)]
+    np.testing.assert_allclose(gf.layer_stats(6, "tanh", "xavier")["grad_norm"], expected, rtol=1e-12)
