@@ -147,7 +147,10 @@ def call(fn: Callable, *args, name: str | None = None, limit: float | None = Non
     limit = TIME_LIMIT if limit is None else limit
     if not callable(fn):
         raise Mistake(f"{name} should be a function; got {type(fn).__name__}. Run the cell that defines it")
-    before = copy.deepcopy(args)
+    try:
+        before = copy.deepcopy(args)
+    except Exception:  # an input we cannot copy (a generator...) is not watched for changes
+        before = None
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -163,7 +166,7 @@ def call(fn: Callable, *args, name: str | None = None, limit: float | None = Non
         raise Mistake(f"{name} called itself endlessly (RecursionError): does it call itself by mistake?") from None
     except Exception as exc:
         raise Mistake(f"{name} raised {type(exc).__name__}: {exc}{_shape_hint(str(exc))}") from None
-    for arg_name, old, new in zip(_param_names(fn, len(args)), before, args, strict=True):
+    for arg_name, old, new in zip(_param_names(fn, len(args)), before or args, args, strict=True):
         if not _same(old, new):
             hint = mutation_hint or "leave the inputs as they are and return new arrays (x = x - ..., not x -= ...)"
             raise Mistake(f"your function changed its input {arg_name!r} in place; {hint}")
