@@ -183,7 +183,9 @@ class Runner:
                 elif now - run.started > OPEN_TIMEOUT_S:
                     seen = f"kernel {p['status']}, dialog {p['dialog']!r}" if p else "no notebook panel"
                     run.problem, run.phase = f"not ready {OPEN_TIMEOUT_S} s after opening: {seen}", "done"
-            elif run.phase == "running" and p is not None:
+            elif p is None:  # the panel went away while running
+                run.problem, run.phase = "the notebook panel closed while it ran", "done"
+            else:
                 if p["status"] != "idle":
                     run.idle_since = None
                 elif run.idle_since is None:
