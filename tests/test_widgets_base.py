@@ -87,6 +87,11 @@ def test_nudge_wraps_around():
     labelled = W.Dropdown(options=[("one", 1), ("two", 2)], value=1)
     base.nudge(labelled)
     assert labelled.value == 2
+    lg = base.slider("lr", 1e-2, -3, -1, 1, log=True)  # steps by its exponent: 1e-2 → 1e-1 → wraps to 1e-3
+    base.nudge(lg)
+    assert lg.value == pytest.approx(1e-1)
+    base.nudge(lg)
+    assert lg.value == pytest.approx(1e-3)
     t = W.ToggleButton(value=True)
     base.nudge(t)
     assert t.value is False
@@ -205,3 +210,14 @@ def test_nudge_log_slider_steps_its_exponent_and_wraps():
     s.value = 1.0
     base.nudge(s)  # past the top exponent 0: back to 10^-3
     assert s.value == pytest.approx(1e-3)
+
+
+def test_paused_changes_do_not_redraw():
+    plot = make_line_plot()
+    n = len(plot.redraw_seconds)
+    with plot.paused():
+        for c in plot.controls.values():
+            base.nudge(c)
+    assert len(plot.redraw_seconds) == n
+    base.nudge(next(iter(plot.controls.values())))
+    assert len(plot.redraw_seconds) == n + 1

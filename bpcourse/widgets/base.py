@@ -17,6 +17,7 @@ import io
 import math
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -57,6 +58,7 @@ class WidgetPlot:
         self.status = W.HTML()
         self.redraw_seconds: list[float] = []  # how long each redraw took, for the benchmarks
         self.png = b""
+        self._paused = False
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
         self.widget = W.VBox(
@@ -93,8 +95,22 @@ class WidgetPlot:
         self.status.value = status or ""
         self.redraw_seconds.append(time.perf_counter() - t0)
 
+    @contextmanager
+    def paused(self):
+        """Change several controls inside ``with plot.paused():`` without a redraw per change.
+
+        Nothing is redrawn on leaving: call ``redraw()`` yourself, or let the control change
+        that triggered the block redraw once when its own turn comes.
+        """
+        self._paused = True
+        try:
+            yield self
+        finally:
+            self._paused = False
+
     def _on_change(self, change) -> None:
-        self.redraw()
+        if not self._paused:
+            self.redraw()
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

@@ -164,11 +164,9 @@ def optimizer_race() -> base.WidgetPlot:
         # The sliders change silently; the plot's own observer of ``function``, which runs after this one,
         # then redraws once with all the new values.
         fn = FUNCTIONS[change["new"]]
-        redraw = made["plot"]._on_change
-        for name, value in (("lr_plain", fn.lr_plain), ("lr_adaptive", fn.lr_adaptive), ("steps", fn.steps)):
-            controls[name].unobserve(redraw, names="value")
-            controls[name].value = value
-            controls[name].observe(redraw, names="value")
+        with made["plot"].paused():
+            for name, value in (("lr_plain", fn.lr_plain), ("lr_adaptive", fn.lr_adaptive), ("steps", fn.steps)):
+                controls[name].value = value
 
     function.observe(suggest, names="value")  # registered before WidgetPlot's observer, so it runs first
 
