@@ -9,7 +9,8 @@ Each widget is built once, then each of its controls is moved ``--nudges`` times
 ``bpcourse.widgets.base.nudge`` (sliders step and wrap, dropdowns cycle, checkboxes flip); the time of
 every redraw comes from ``WidgetPlot.redraw_seconds``. Printed per widget and control: the median and
 the worst redraw, flagged when the median exceeds 100 ms (the course's budget). The baseline, measured
-in the same run for each figure size: rendering an empty figure of that size to PNG the same way.
+in the same run for each figure size: rendering an empty figure of that size to PNG the same way;
+"x empty" is a redraw's median over that baseline, a figure that machine load affects far less.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def main():
     print(f"widget_redraw: {args.nudges} nudges per control; budget {BUDGET * 1e3:.0f} ms median per redraw")
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; matplotlib {matplotlib.__version__}")
     print()
-    head = f"{'module':<20} {'widget':<22} {'control':<34} {'n':>3} {'median ms':>9} {'max ms':>8}  flag"
+    head = f"{'module':<20} {'widget':<22} {'control':<34} {'n':>3} {'median ms':>9} {'max ms':>8} {'x empty':>7}  flag"
     print(head)
     print("-" * len(head))
     baselines, slow, failures, n_rows = {}, [], [], 0
@@ -130,6 +131,7 @@ def main():
                 continue
             if figsize not in baselines:
                 baselines[figsize] = empty_png_seconds(figsize)
+            empty = baselines[figsize]
             print(f"{mod_name:<20} {wname:<22} {'(build, first draw)':<34} {1:>3} {build * 1e3:>9.1f} {'':>8}")
             for cname, times in per_control.items():
                 n_rows += 1
@@ -142,11 +144,12 @@ def main():
                 if flag:
                     slow.append(f"{wname}/{cname} {med * 1e3:.0f} ms")
                 print(
-                    f"{'':<20} {'':<22} {cname:<34} {len(times):>3} {med * 1e3:>9.1f} {max(times) * 1e3:>8.1f}  {flag}"
+                    f"{'':<20} {'':<22} {cname:<34} {len(times):>3} {med * 1e3:>9.1f} {max(times) * 1e3:>8.1f} "
+                    f"{med / empty:>7.1f}  {flag}"
                 )
             print(
                 f"{'':<20} {'':<22} {'baseline: empty figure to PNG':<34} {10:>3} "
-                f"{baselines[figsize] * 1e3:>9.1f} {'':>8}  ({figsize[0]:g}x{figsize[1]:g} in)"
+                f"{empty * 1e3:>9.1f} {'':>8} {1:>7.1f}  ({figsize[0]:g}x{figsize[1]:g} in)"
             )
     print()
     print(f"{n_rows} controls measured; over the {BUDGET * 1e3:.0f} ms budget: {', '.join(slow) or 'none'}")
