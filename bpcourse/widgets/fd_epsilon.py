@@ -143,10 +143,12 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
     eps_grid = 10.0**LOG_EPS
 
     def setup(fig):
+        from matplotlib.ticker import MaxNLocator
+
         ax_err, ax_w = fig.subplots(1, 2, width_ratios=[1.25, 1])
         (curve,) = ax_err.loglog(eps_grid, np.ones_like(eps_grid), color="C0", label="measured")
-        (trunc,) = ax_err.loglog([], [], "--", color="C2", lw=1, label=r"truncation $\propto \varepsilon^2$")
-        (round_,) = ax_err.loglog([], [], "--", color="C3", lw=1, label=r"round-off $\propto 1/\varepsilon$")
+        (trunc,) = ax_err.loglog([], [], "--", color="C2", lw=1, label="truncation ∝ ε²")
+        (round_,) = ax_err.loglog([], [], "--", color="C3", lw=1, label="round-off ∝ 1/ε")
         vline = ax_err.axvline(1e-5, color="k", lw=0.8, alpha=0.6)
         (dot,) = ax_err.loglog([1e-5], [1.0], "o", color="k", ms=6)
         readout = ax_err.text(0.02, 0.03, "", transform=ax_err.transAxes, fontsize=8, va="bottom")
@@ -154,15 +156,18 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         ax_err.set_ylim(1e-17, 10)
         _sparse_log_ticks(ax_err.xaxis, [-14, -12, -10, -8, -6, -4, -2, 0])
         _sparse_log_ticks(ax_err.yaxis, [-16, -12, -8, -4, 0])
-        ax_err.set_xlabel(r"step $\varepsilon$")
+        ax_err.set_xlabel("step ε")
         ax_err.set_ylabel("relative error of the estimate")
         ax_err.grid(True, which="major", alpha=0.3)
         legend = ax_err.legend(loc="upper center", fontsize=8)
         (loss_line,) = ax_w.plot([], [], color="C0", label="L(w)")
-        (tangent,) = ax_w.plot([], [], color="C1", lw=1.2, label=r"tangent, slope = backprop $\partial L/\partial w$")
+        (tangent,) = ax_w.plot([], [], color="C1", lw=1.2, label="tangent: slope = backprop ∂L/∂w")
         (secant,) = ax_w.plot([], [], "--", color="k", lw=1, label="secant of the finite difference")
         (ends,) = ax_w.plot([], [], "o", color="k", ms=4)
-        ax_w.set_xlabel("w (the other weights fixed)")
+        ax_w.xaxis.set_major_locator(MaxNLocator(5))  # few tick labels: text is most of a redraw's cost
+        ax_w.yaxis.set_major_locator(MaxNLocator(5))
+        ax_w.set_xlim(-1, 1)
+        ax_w.set_xlabel("change of w from its value $w_0$ (others fixed)")
         ax_w.set_ylabel("loss L")
         ax_w.legend(loc="upper center", fontsize=8)
         ax_w.grid(True, alpha=0.3)
@@ -184,9 +189,7 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         anchor_l = 30 * errs[np.searchsorted(LOG_EPS, -12.0)]
         a["trunc"].set_data(eps_grid[right], anchor_r * (eps_grid[right] / 1e-1) ** p)
         a["round_"].set_data(eps_grid[left], anchor_l * (1e-12 / eps_grid[left]))
-        a["legend"].get_texts()[1].set_text(
-            r"truncation $\propto \varepsilon^2$" if p == 2 else r"truncation $\propto \varepsilon$"
-        )
+        a["legend"].get_texts()[1].set_text("truncation ∝ ε²" if p == 2 else "truncation ∝ ε")
         g = ex.backprop(weight)
         fd = fd_estimate(ex.net, ex.X, ex.Y, weight, eps, scheme)
         err = max(scalar_rel_error(fd, g), _FLOOR)
@@ -196,10 +199,11 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         a["ax_err"].set_title(f"{scheme} difference for {weight}", fontsize=10)
         ws, Ls = ex.loss_slice(weight)
         w0 = ws[len(ws) // 2]
-        a["loss_line"].set_data(ws, Ls)
-        a["tangent"].set_data(ws, ex.L0 + g * (ws - w0))
+        dw = ws - w0  # plotted against the offset, so the x-axis (and its ticks) never change
+        a["loss_line"].set_data(dw, Ls)
+        a["tangent"].set_data(dw, ex.L0 + g * dw)
         lo = w0 - eps if scheme == "centered" else w0
-        a["secant"].set_data(ws, ex.L0 + fd * (ws - w0))
+        a["secant"].set_data(dw, ex.L0 + fd * dw)
         name, idx = parse_label(weight)
         p_arr = ex.net.params[name]
         old = p_arr[idx]
@@ -210,14 +214,13 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
             L_hi = ex.net.loss(ex.X, ex.Y)
         finally:
             p_arr[idx] = old
-        a["ends"].set_data([lo, w0 + eps], [L_lo, L_hi])
+        a["ends"].set_data([lo - w0, eps], [L_lo, L_hi])
         span = Ls.max() - Ls.min()
-        a["ax_w"].set_xlim(ws[0], ws[-1])
         a["ax_w"].set_ylim(Ls.min() - 0.15 * span, Ls.max() + 0.35 * span)
-        a["ax_w"].set_title(f"around w = {w0:+.3f}: secant vs tangent", fontsize=10)
+        a["ax_w"].set_title(f"L along {weight} around $w_0$ = {w0:+.3f}", fontsize=10)
         return f"ε = {eps:.0e}: relative error {err:.1e}"
 
-    return WidgetPlot(controls, draw, "Finite differences vs backprop as ε shrinks", figsize=(10, 4), setup=setup)
+    return WidgetPlot(controls, draw, "Finite differences vs backprop as ε shrinks", figsize=(9.5, 3.8), setup=setup)
 
 
 # ---- the cost of a gradient: backprop against finite differences (claim C4) ------------------
