@@ -18,7 +18,6 @@ from functools import lru_cache
 import numpy as np
 
 from .. import optim
-from ._layout import drop_frozen_layout
 from .base import WidgetPlot, slider
 
 X0 = (-8.0, 3.0)  # the start: far along the flat direction, a little up the steep one
@@ -134,10 +133,9 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         ax_f.set_xlabel("step")
         ax_f.set_ylabel("$f(x)\\,/\\,f(x_0)$ (log scale)")
         ax_f.grid(True, which="major", alpha=0.3)
-        return dict(fig=fig, ax_p=ax_p, ax_f=ax_f, contours=contours, path=path, dots=dots, curve=curve)
+        return dict(ax_p=ax_p, ax_f=ax_f, contours=contours, path=path, dots=dots, curve=curve)
 
     def draw(a, kappa, lr_times_kappa):
-        drop_frozen_layout(a["fig"])  # one draw per redraw instead of two
         kappa = float(round(kappa, 6))
         path, values = run(kappa, lr_times_kappa)
         f0 = values[0]

@@ -19,7 +19,6 @@ import numpy as np
 
 from .. import datasets, gradcheck
 from ..network import MLP
-from ._layout import drop_frozen_layout
 from .base import WidgetPlot, dropdown, slider
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
@@ -177,7 +176,6 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         )  # fmt: skip
 
     def draw(a, weight, eps, scheme):
-        drop_frozen_layout(a["fig"])  # one draw per redraw instead of two
         errs = ex.curve(weight, scheme)
         a["curve"].set_ydata(errs)
         # guide lines parallel to the measured curve (30× above it, so both stay visible):

@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import activations, datasets, gradcheck, layers
 from ..network import MLP
-from ._layout import drop_frozen_layout
 from .base import WidgetPlot, dropdown, slider
 
 BUGS = {
@@ -106,10 +105,9 @@ def gradcheck_bugs() -> WidgetPlot:
         ax.set_ylabel("relative error vs finite differences")
         ax.legend(loc="upper left", fontsize=8)
         title = ax.set_title("")
-        return dict(fig=fig, ax=ax, bars=bars, title=title)
+        return dict(ax=ax, bars=bars, title=title)
 
     def draw(a, bug, h):
-        drop_frozen_layout(a["fig"])  # one draw per redraw instead of two
         errs = errors(bug, h)
         for rect, name in zip(a["bars"], names, strict=True):
             e = max(errs[name], 1e-18)

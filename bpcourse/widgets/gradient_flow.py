@@ -16,7 +16,6 @@ import numpy as np
 from .. import activations, datasets, losses
 from ..activations import HIDDEN_ACTIVATIONS
 from ..network import MLP
-from ._layout import drop_frozen_layout
 from .base import WidgetPlot, dropdown, slider
 
 WIDTH = 32  # hidden units per layer
@@ -129,10 +128,9 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         ax_f.grid(True, which="major", alpha=0.3)
         ax_f.legend(fontsize=8, loc="lower left")
         ax_f.set_title("forward signal and BP2's factor σ′", fontsize=10)
-        return dict(fig=fig, ax_g=ax_g, ax_f=ax_f, grad=grad_line, std=std_line, sp=sp_line, title=ax_g.set_title(""))
+        return dict(ax_g=ax_g, ax_f=ax_f, grad=grad_line, std=std_line, sp=sp_line, title=ax_g.set_title(""))
 
     def draw(a, depth, hidden, init, scale):
-        drop_frozen_layout(a["fig"])  # one draw per redraw instead of two
         s = layer_stats(depth, hidden, init, round(scale, 6))
         norms = s["grad_norm"]
         a["grad"].set_data(layers_axis[:depth], norms)

@@ -20,7 +20,6 @@ import ipywidgets as W
 import numpy as np
 
 from .. import activations, datasets, initializers
-from ._layout import drop_frozen_layout
 from .base import WidgetPlot, dropdown, slider
 
 HIDDEN_UNITS = (1, 2, 3, 4, 8)
@@ -157,10 +156,9 @@ def restarts() -> WidgetPlot:
         ax_c.set_ylabel("training loss (log scale)")
         ax_c.grid(True, which="major", alpha=0.3)
         ax_c.set_title("one curve per restart: green solved, red stuck, orange neither yet", fontsize=9)
-        return dict(fig=fig, ax_h=ax_h, ax_c=ax_c, bars=bars, lines=lines, title=ax_h.set_title(""))
+        return dict(ax_h=ax_h, ax_c=ax_c, bars=bars, lines=lines, title=ax_h.set_title(""))
 
     def draw(a, hidden, scale, n_restarts):
-        drop_frozen_layout(a["fig"])  # one draw per redraw instead of two
         res = cached_restarts(hidden, scale)
         final = res["final"][:n_restarts]
         counts, _ = np.histogram(np.clip(final, BINS[0], BINS[-1] * 0.999), BINS)

@@ -46,6 +46,6 @@ def test_widget_contours_and_status():
 def test_layout_is_computed_once_then_dropped():
     plot = cd.conditioning()
     box = plot.artists["ax_p"].get_position().bounds
-    plot.controls["kappa"].value = 50.0  # second draw: the placeholder engine left by the first is removed
+    plot.controls["kappa"].value = 50.0  # after the first draw WidgetPlot drops the layout engine
     assert plot.fig.get_layout_engine() is None
     assert plot.artists["ax_p"].get_position().bounds == box  # the first layout's position is kept
