@@ -164,3 +164,34 @@ def test_in_a_jupyter_kernel_an_endless_loop_is_stopped_and_the_notebook_goes_on
     NotebookClient(nb, timeout=60, kernel_name="python3").execute()
     assert "did not finish within 1 s" in nb.cells[2].outputs[0]["text"]
     assert nb.cells[3].outputs[0]["text"] == "still running\n"
+
+
+MC = [("principles", "q1", "b"), ("principles", "q3", "c"), ("steps", "q1", "c"), ("derivation", "q1", "a")]
+MC += [("limitations", "q2", "b"), ("improvements", "q1", "c"), ("capstone", "q1", "b")]
+NUMERIC = [
+    ("principles", "q2", 3 - 0.1 * 2 * 3, [3 + 0.6, 3 - 0.1 * 3, 0.6]),  # wrong sign, no factor 2, the step only
+    ("steps", "q2", 43, [35, 47, 60]),  # no biases, biases on the input too, a product of widths
+    ("derivation", "q2", 2000, [1000, 1001, 2]),  # one per parameter, forward differences, one per pass
+    ("limitations", "q1", 0.25, [1.0, 0.5, 0.0]),
+    ("improvements", "q2", 0.01, [0.05, 0.001, 0.1]),  # α·g, no bias correction, α/(1 − β1)
+    ("capstone", "q2", 17226, [17024, 17098, 17290]),
+]
+
+
+@pytest.mark.parametrize(("module", "question", "right"), MC)
+def test_multiple_choice_accepts_only_the_right_letter(module, question, right, capsys):
+    check = getattr(getattr(bp.check, module), question)
+    for letter in "abcd":
+        check(lambda letter=letter: letter)
+        out = capsys.readouterr().out
+        assert out.startswith("[PASS]" if letter == right else "[FAIL]"), (letter, out)
+
+
+@pytest.mark.parametrize(("module", "question", "right", "wrong"), NUMERIC)
+def test_numeric_questions_refuse_typical_wrong_answers(module, question, right, wrong, capsys):
+    check = getattr(getattr(bp.check, module), question)
+    check(lambda: right)
+    assert capsys.readouterr().out.startswith("[PASS]")
+    for value in wrong:
+        check(lambda value=value: value)
+        assert "is not right: redo the calculation" in capsys.readouterr().out
