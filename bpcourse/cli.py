@@ -20,9 +20,9 @@ def course_root() -> Path | None:
 
 
 def course_material() -> Path:
-    """Where the course notebooks are: the checkout, or the copy shipped inside the package."""
+    """Where the course notebooks are: the checkout, or the copy a wheel installs under <prefix>/share/bpcourse."""
     root = course_root()
-    return root if root is not None else PACKAGE / "course"
+    return root if root is not None else Path(sys.prefix) / "share" / "bpcourse"
 
 
 def copy_without_overwriting(src: Path, dst: Path) -> tuple[list[Path], list[Path]]:
