@@ -45,19 +45,22 @@ def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np
     return W @ A_prev + b, LinearCache(A_prev, W)
 
 
-def linear_backward(dZ: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_backward(
+    dZ: np.ndarray, cache: LinearCache, need_dA_prev: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     r"""Gradients of Z^l = W^l A^{l-1} + b^l, given dZ = δ^l (n_l, m).
 
     dW = δ^l (A^{l-1})ᵀ  (BP4, summed over the batch: the 1/m is already in δ^l)
     db = Σ_columns δ^l   (BP3)
     dA_prev = (W^l)ᵀ δ^l (the first half of BP2)
 
-    Returns dA_prev (n_{l-1}, m), dW (n_l, n_{l-1}), db (n_l, 1).
+    Returns dA_prev (n_{l-1}, m), dW (n_l, n_{l-1}), db (n_l, 1). With ``need_dA_prev=False``
+    (layer 1, whose input X has no parameters) dA_prev is None and its matrix product is skipped.
     """
     A_prev, W = cache
     dW = dZ @ A_prev.T  # BP4
     db = dZ.sum(axis=1, keepdims=True)  # BP3
-    dA_prev = W.T @ dZ  # BP2, before ⊙ σ′
+    dA_prev = W.T @ dZ if need_dA_prev else None  # BP2, before ⊙ σ′
     return dA_prev, dW, db
 
 

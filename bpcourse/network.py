@@ -186,9 +186,9 @@ class MLP:
             lin, bn, _ = caches[l - 1]
             if bn is not None:
                 dZ, grads[f"gamma{l}"], grads[f"beta{l}"] = layers.batchnorm_backward(dZ, bn)
-                dA_prev, grads[f"W{l}"], _ = layers.linear_backward(dZ, lin)
+                dA_prev, grads[f"W{l}"], _ = layers.linear_backward(dZ, lin, need_dA_prev=l > 1)
             else:
-                dA_prev, grads[f"W{l}"], grads[f"b{l}"] = layers.linear_backward(dZ, lin)  # BP3, BP4
+                dA_prev, grads[f"W{l}"], grads[f"b{l}"] = layers.linear_backward(dZ, lin, l > 1)  # BP3, BP4
             if l > 1:
                 # BP2: δ^{l-1} = (W^l)ᵀ δ^l ⊙ σ′(Z^{l-1})
                 dZ = layers.activation_backward(dA_prev, caches[l - 2].activation)

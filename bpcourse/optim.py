@@ -24,7 +24,8 @@ class Optimizer:
         self.t = 0  # number of steps taken so far
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if k not in ("state", "t"))
+        hyper = {k: v for k, v in vars(self).items() if k not in ("state", "t") and not k.startswith("_")}
+        args = ", ".join(f"{k}={v!r}" for k, v in hyper.items())
         return f"{type(self).__name__}({args})"
 
     def step(self, params: dict, grads: dict) -> None:
@@ -45,7 +46,10 @@ class Optimizer:
         self.t = 0
 
     def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
-        return self.state.setdefault(name, {}).setdefault(key, np.zeros_like(like))
+        slots = self.state.setdefault(name, {})
+        if key not in slots:  # not setdefault(key, zeros_like(...)): that allocates on every step
+            slots[key] = np.zeros_like(like)
+        return slots[key]
 
     def _update(self, name: str, theta: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
@@ -126,16 +130,30 @@ class Adam(Optimizer):
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self._scratch: dict[str, np.ndarray] = {}
 
     def _update(self, name, theta, g):
         m, v = self._slot(name, "m", theta), self._slot(name, "v", theta)
+        tmp = self._scratch.get(name)  # one reused work buffer (not state): no new arrays per step
+        if tmp is None:
+            tmp = self._scratch[name] = np.empty_like(theta)
+        np.multiply(g, 1.0 - self.beta1, out=tmp)
         m *= self.beta1
-        m += (1.0 - self.beta1) * g
+        m += tmp  # m ← β₁ m + (1 − β₁) g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.beta2
         v *= self.beta2
-        v += (1.0 - self.beta2) * g * g
-        m_hat = m / (1.0 - self.beta1**self.t)
-        v_hat = v / (1.0 - self.beta2**self.t)
-        theta -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += tmp  # v ← β₂ v + (1 − β₂) g²
+        # α m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ) equals α_t m/(√v + ε_t) with the scalars
+        # α_t = α √(1 − β₂ᵗ)/(1 − β₁ᵗ) and ε_t = ε √(1 − β₂ᵗ) (Kingma & Ba 2015, §2): same numbers, two
+        # fewer array passes.
+        c2 = np.sqrt(1.0 - self.beta2**self.t)
+        alpha_t = self.lr * c2 / (1.0 - self.beta1**self.t)
+        np.sqrt(v, out=tmp)
+        tmp += self.eps * c2
+        np.divide(m, tmp, out=tmp)
+        tmp *= alpha_t
+        theta -= tmp
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}
