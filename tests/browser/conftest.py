@@ -317,7 +317,10 @@ class LabPage:
         self.page.goto(f"{self.lab.url}/lab?reset&token={self.lab.token}")
         self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
         self.page.evaluate("() => window.jupyterapp.restored")
-        self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # more room for the notebook
+        self.page.evaluate(  # more room for the notebooks: no file browser, no launcher
+            """() => { window.jupyterapp.shell.collapseLeft();
+                       for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) w.dispose(); }"""
+        )
 
     def close(self, path: str) -> bool:
         """Close the notebook at ``path`` without saving; False if the tab had to be reloaded."""
