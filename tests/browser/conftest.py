@@ -12,6 +12,7 @@ skipped, unless ``BPCOURSE_REQUIRE_BROWSER=1`` (set by ``.ci/run``) turns that i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -60,6 +61,7 @@ LAB_OVERRIDES = {
 # ---------------------------------------------------------------------------- which notebooks
 
 
+@functools.cache  # one list per session: collection and the server's copy must agree
 def course_notebooks() -> list[Path]:
     """Every chapter notebook and the first solution notebook, found when the tests are collected.
 
