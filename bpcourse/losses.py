@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid, softmax
+from .activations import sigmoid
 
 _TINY = 1e-12  # keeps log(A) finite when a probability underflows to 0
 
@@ -57,8 +57,10 @@ def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarr
     """
     m = Z.shape[1]
     Zs = Z - Z.max(axis=0, keepdims=True)
-    log_A = Zs - np.log(np.sum(np.exp(Zs), axis=0, keepdims=True))
-    return float(-np.sum(Y * log_A) / m), (softmax(Z) - Y) / m
+    E = np.exp(Zs)
+    S = E.sum(axis=0, keepdims=True)
+    log_A = Zs - np.log(S)
+    return float(-np.sum(Y * log_A) / m), (E / S - Y) / m  # E/S = softmax(Z), reusing the exponentials
 
 
 def sigmoid_binary_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
