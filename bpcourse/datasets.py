@@ -81,7 +81,7 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """
     with resources.files("bpcourse").joinpath("data/digits.npz").open("rb") as f:
         data = np.load(f)
-        X, y = data["X"].T.astype(np.float64), data["y"].astype(np.int64)
+        X, y = np.ascontiguousarray(data["X"].T, dtype=np.float64), data["y"].astype(np.int64)
     return (X / 16.0 if scale else X), y
 
 
