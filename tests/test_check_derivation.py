@@ -11,11 +11,7 @@ from bpcourse.check import derivation as D
 sig, sig_prime = bp.activations.sigmoid, bp.activations.sigmoid_prime
 
 
-@pytest.fixture(autouse=True, params=[1, 2], ids=["seed1", "seed2"])
-def fixed_inputs(request, monkeypatch):
-    monkeypatch.setenv("BPCOURSE_CHECK_SEED", str(request.param))
-    monkeypatch.delenv("BPCOURSE_GRADING", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+pytestmark = pytest.mark.usefixtures("check_seed")
 
 
 def weight_gradients_loops(delta, A_prev):
@@ -96,8 +92,6 @@ CASES = [
 
 
 @pytest.mark.parametrize(("check", "impl", "expected"), CASES, ids=lambda x: getattr(x, "__name__", None))
-def test_catalog(check, impl, expected, capsys):
+def test_catalog(check, impl, expected, expect_feedback):
     check(impl)
-    out = capsys.readouterr().out
-    assert expected in out, out
-    assert out.startswith("[PASS]" if expected == "[PASS]" else "[FAIL]"), out
+    expect_feedback(expected)

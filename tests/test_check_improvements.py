@@ -10,12 +10,7 @@ import pytest
 import bpcourse as bp
 from bpcourse.check import improvements as I
 
-
-@pytest.fixture(autouse=True, params=[1, 2], ids=["seed1", "seed2"])
-def fixed_inputs(request, monkeypatch):
-    monkeypatch.setenv("BPCOURSE_CHECK_SEED", str(request.param))
-    monkeypatch.delenv("BPCOURSE_GRADING", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+pytestmark = pytest.mark.usefixtures("check_seed")
 
 
 def momentum_in_place(theta, g, v, lr, beta):
@@ -161,8 +156,6 @@ CASES = [
 
 
 @pytest.mark.parametrize(("check", "impls", "expected"), CASES, ids=lambda x: getattr(x, "__name__", None))
-def test_catalog(check, impls, expected, capsys):
+def test_catalog(check, impls, expected, expect_feedback):
     check(*impls)
-    out = capsys.readouterr().out
-    assert expected in out, out
-    assert out.startswith("[PASS]" if expected == "[PASS]" else "[FAIL]"), out
+    expect_feedback(expected)

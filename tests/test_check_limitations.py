@@ -7,12 +7,7 @@ import pytest
 
 from bpcourse.check import limitations as Lm
 
-
-@pytest.fixture(autouse=True, params=[1, 2], ids=["seed1", "seed2"])
-def fixed_inputs(request, monkeypatch):
-    monkeypatch.setenv("BPCOURSE_CHECK_SEED", str(request.param))
-    monkeypatch.delenv("BPCOURSE_GRADING", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+pytestmark = pytest.mark.usefixtures("check_seed")
 
 
 def norms_loop(grads, L):
@@ -89,8 +84,6 @@ CASES = [
 
 
 @pytest.mark.parametrize(("check", "impl", "expected"), CASES, ids=lambda x: getattr(x, "__name__", None))
-def test_catalog(check, impl, expected, capsys):
+def test_catalog(check, impl, expected, expect_feedback):
     check(impl)
-    out = capsys.readouterr().out
-    assert expected in out, out
-    assert out.startswith("[PASS]" if expected == "[PASS]" else "[FAIL]"), out
+    expect_feedback(expected)

@@ -9,12 +9,7 @@ import pytest
 
 from bpcourse.check import principles as P
 
-
-@pytest.fixture(autouse=True, params=[1, 2], ids=["seed1", "seed2"])
-def fixed_inputs(request, monkeypatch):
-    monkeypatch.setenv("BPCOURSE_CHECK_SEED", str(request.param))
-    monkeypatch.delenv("BPCOURSE_GRADING", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+pytestmark = pytest.mark.usefixtures("check_seed")
 
 
 def stable_sigmoid(Z):
@@ -92,8 +87,6 @@ CASES = [
 
 
 @pytest.mark.parametrize(("check", "impl", "expected"), CASES, ids=lambda x: getattr(x, "__name__", None))
-def test_catalog(check, impl, expected, capsys):
+def test_catalog(check, impl, expected, expect_feedback):
     check(impl)
-    out = capsys.readouterr().out
-    assert expected in out, out
-    assert out.startswith("[PASS]" if expected == "[PASS]" else "[FAIL]"), out
+    expect_feedback(expected)
