@@ -385,8 +385,10 @@ def test_notebook_in_lab(notebook, lab, lab_page, runner, latencies, screenshot_
 
 
 def shoot(page, path: str, png) -> None:
-    """Screenshot the whole notebook: grow the window to fit every cell (up to 16000 px), from the top."""
+    """Screenshot the whole notebook: grow the window to fit every cell (up to 16000 px), from the top;
+    close launchers (Lab opens one whenever its main area empties) so they don't take a tab."""
     to_top = f"""(path) => {{ {FIND_PANEL}
+                 for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) if (!w.context) w.dispose();
                  const o = p.node.querySelector('.jp-WindowedPanel-outer'); o.scrollTop = 0; return o; }}"""
     height = page.evaluate(
         f"""(path) => {{ const o = ({to_top})(path);
