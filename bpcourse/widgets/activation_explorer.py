@@ -15,10 +15,11 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
-from .. import activations, datasets, optim
+from .. import activations, datasets, losses, optim
 from ..network import MLP
 from ..train import train
 from . import base
+from ._speed import Backdrop, blas_single_thread, prebake
 
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "elu": "ELU"}
@@ -63,7 +64,9 @@ def activation_explorer() -> base.WidgetPlot:
             ax.xaxis.set_major_locator(MaxNLocator(6))  # fewer tick labels: text layout dominates a redraw
             ax.yaxis.set_major_locator(MaxNLocator(6))
         ax_f.legend(fontsize=8, loc="upper left")
-        return dict(ax_f=ax_f, ax_d=ax_d, f=f_lines, d=d_lines)
+        live = [*f_lines.values(), *d_lines.values()]
+        backdrop = Backdrop(fig, live, extra_static=[ax_f.title, ax_d.title])  # redraw only the curves
+        return dict(ax_f=ax_f, ax_d=ax_d, f=f_lines, d=d_lines, backdrop=backdrop)
 
     def draw(a, z_range, **ticked):
         for k in NAMES:
@@ -72,6 +75,7 @@ def activation_explorer() -> base.WidgetPlot:
         a["ax_f"].set_xlim(-z_range, z_range)
         a["ax_d"].set_xlim(-z_range, z_range)
         a["ax_f"].set_ylim(-1.2, z_range)
+        a["backdrop"].update()
         shown = [k for k in NAMES if ticked[k]]
         z = np.array([-z_range, 0.0, z_range])
         parts = [
@@ -81,7 +85,9 @@ def activation_explorer() -> base.WidgetPlot:
         ]
         return "; ".join(parts)
 
-    return base.WidgetPlot(controls, draw, "Activation functions and their derivatives", figsize=(10, 3.6), setup=setup)
+    plot = base.WidgetPlot(controls, draw, "Activation functions and their derivatives", figsize=(10, 3.6), setup=setup)
+    prebake(plot, "z_range", np.arange(1.0, 7.0))  # each range has its own ticks
+    return plot
 
 
 # ---- gradient flow through depth -------------------------------------------------------------------------------
@@ -99,22 +105,30 @@ def flow_batch(m: int = 256, seed: int = 0):
 
 
 @lru_cache(maxsize=512)
+@blas_single_thread
 def gradient_flow(hidden: str, depth: int, init: str, width: int = 64, seed: int = 0) -> Flow:
     """One forward and backward pass of a freshly initialized 64 → ``depth``×``width`` → 10 network."""
     X, Y = flow_batch()
     net = MLP([64] + [width] * depth + [10], hidden=hidden, init=init, seed=seed)
     with np.errstate(over="ignore", invalid="ignore"):  # 'normal' init with sigmoid can underflow
-        _, caches = net.forward_cache(X)
-        grads = net.gradients(X, Y)
+        _, caches = net.forward_cache(X, training=True)  # one forward pass for both the spread and backprop
+        _, dZL = losses.softmax_cross_entropy(caches[-1].activation.Z, Y)  # BP1 for softmax + cross-entropy
+        grads = net.backward(dZL, caches)
     norms = np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, net.L + 1)])
     stds = np.array([c.activation.A.std() for c in caches[:-1]])
     return Flow(norms, stds)
 
 
+DEPTHS = range(2, 21, 2)  # the depth slider's positions
+
+
 def depth_flow() -> base.WidgetPlot:
     """Per-layer gradient norms and activation spread for all five hidden activations."""
+    for depth in DEPTHS:  # every depth under the default init now (~0.3 s), so the slider only redraws
+        for k in NAMES:
+            gradient_flow(k, depth, "he")
     controls = {
-        "depth": base.slider("hidden layers", 10, 2, 20, 2),
+        "depth": base.slider("hidden layers", 10, DEPTHS[0], DEPTHS[-1], DEPTHS.step),
         "init": base.dropdown("initialization", ["he", "xavier", "normal"], "he"),
     }
 
@@ -137,8 +151,13 @@ def depth_flow() -> base.WidgetPlot:
             ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
             ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
             ax.yaxis.set_minor_locator(NullLocator())
+        # the x-axes span the deepest network at every depth: the curves grow to the right as layers are added
+        ax_g.set_xlim(0.5, DEPTHS[-1] + 1.5)
+        ax_a.set_xlim(0.5, DEPTHS[-1] + 0.5)
         ax_g.legend(fontsize=8, loc="lower right")
-        return dict(ax_g=ax_g, ax_a=ax_a, g=g_lines, a=a_lines)
+        live = [*g_lines.values(), *a_lines.values()]
+        backdrop = Backdrop(fig, live, extra_static=[ax_g.title, ax_a.title])  # redraw only the curves
+        return dict(ax_g=ax_g, ax_a=ax_a, g=g_lines, a=a_lines, backdrop=backdrop)
 
     def draw(a, depth, init):
         parts = []
@@ -147,8 +166,7 @@ def depth_flow() -> base.WidgetPlot:
             a["g"][k].set_data(np.arange(1, depth + 2), np.maximum(flow.grad_norms, 1e-300))
             a["a"][k].set_data(np.arange(1, depth + 1), np.maximum(flow.act_std, 1e-300))
             parts.append(f"{LABELS[k]}: ‖∂L/∂W¹‖/‖∂L/∂W^L‖ = {flow.grad_norms[0] / flow.grad_norms[-1]:.1e}")
-        a["ax_g"].set_xlim(0.5, depth + 1.5)
-        a["ax_a"].set_xlim(0.5, depth + 0.5)
+        a["backdrop"].update()
         scale = " (σ = 0.01)" if init == "normal" else ""
         return f"init '{init}'{scale}, {depth} hidden layers of 64 — " + "; ".join(parts)
 
@@ -183,6 +201,7 @@ def zero_gradient_fraction(net: MLP, X, Y) -> float:
 
 
 @lru_cache(maxsize=64)
+@blas_single_thread
 def dying_relu_run(hidden: str, shift: float, epochs: int = 5, lr: float = 3e-3, seed: int = 0) -> DyingResult:
     """64-64-64-10 with He init; subtract ``shift`` from b¹ and b², then train with Adam on the digits."""
     X, y = datasets.load_digits()

@@ -16,6 +16,7 @@ import numpy as np
 from .. import activations, datasets, losses
 from ..activations import HIDDEN_ACTIVATIONS
 from ..network import MLP
+from ._speed import Backdrop, blas_single_thread
 from .base import WidgetPlot, dropdown, slider
 
 WIDTH = 32  # hidden units per layer
@@ -36,6 +37,7 @@ def make_net(depth: int, hidden: str, init: str, scale: float = 1.0, seed: int =
 
 
 @lru_cache(maxsize=512)
+@blas_single_thread
 def layer_stats(depth: int, hidden: str, init: str, scale: float = 1.0, seed: int = 0) -> dict[str, np.ndarray]:
     r"""Measure one network at initialization on 256 digits.
 
@@ -139,15 +141,21 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         ax_f.grid(True, which="major", alpha=0.3)
         ax_f.legend(fontsize=8, loc="lower left")
         ax_f.set_title("forward signal and BP2's factor σ′", fontsize=10)
-        return dict(ax_g=ax_g, ax_f=ax_f, grad=grad_line, std=std_line, sp=sp_line, title=ax_g.set_title(""))
+        # the x-axes span the deepest network at every depth: the curves grow to the right with depth
+        ax_g.set_xlim(0.5, max_depth + 0.5)
+        ax_f.set_xlim(0.5, max_depth - 0.5)
+        title = ax_g.set_title("")
+        # redraw only the curves, the title and the left y-axis, whose limits follow the data at almost
+        # every change; the rest is pasted from a buffer (one per set of right-hand limits)
+        live = [ax_g.yaxis, grad_line, std_line, sp_line, title]
+        backdrop = Backdrop(fig, live, extra_static=[ax_f.title])
+        return dict(ax_g=ax_g, ax_f=ax_f, grad=grad_line, std=std_line, sp=sp_line, title=title, backdrop=backdrop)
 
     def draw(a, depth, hidden, init, scale):
         s = layer_stats(depth, hidden, init, round(scale, 6))
         norms = s["grad_norm"]
         a["grad"].set_data(layers_axis[:depth], norms)
         a["ax_g"].set_ylim(*_log_limits(norms))
-        a["ax_g"].set_xlim(0.5, depth + 0.5)
-        a["ax_f"].set_xlim(0.5, max(depth - 1, 1) + 0.5)
         a["std"].set_data(layers_axis[: depth - 1], s["act_std"])
         a["sp"].set_data(layers_axis[: depth - 1], s["mean_sigma_prime"])
         a["ax_f"].set_ylim(*_log_limits(np.concatenate([s["act_std"], s["mean_sigma_prime"]])))
@@ -156,6 +164,7 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
             f"{_setting_label(hidden, init, scale)}: layer 1 / layer {depth} = {ratio:.0e} ({verdict(norms)})"
         )
         a["title"].set_fontsize(10)
+        a["backdrop"].update()
         return "the scale slider is used by init = normal only" if init != "normal" else None
 
     plot = WidgetPlot(

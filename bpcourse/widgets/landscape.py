@@ -20,6 +20,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import activations, datasets, initializers
+from ._speed import Backdrop
 from .base import WidgetPlot, dropdown, slider
 
 HIDDEN_UNITS = (1, 2, 3, 4, 8)
@@ -63,9 +64,15 @@ def train_restarts(
     Returns 'final' (R,): the loss after ``steps`` steps; 'history' (R, steps//every + 1): the loss
     at steps 0, every, 2·every, …; 'steps' (steps//every + 1,): those step numbers.
     """
+    W1, W2 = initial_weights(hidden, scale, range(restarts))
+    return _train_from(W1, W2, steps, lr, every)
+
+
+def _train_from(W1: np.ndarray, W2: np.ndarray, steps: int, lr: float, every: int) -> dict[str, np.ndarray]:
+    """``train_restarts``' loop from given initial weights W1 (R, hidden, 2), W2 (R, 1, hidden)."""
     X, Y = xor_data()
     m = X.shape[1]
-    W1, W2 = initial_weights(hidden, scale, range(restarts))
+    restarts, hidden = W1.shape[0], W1.shape[1]
     b1 = np.zeros((restarts, hidden, 1))
     b2 = np.zeros((restarts, 1, 1))
     tanh_prime = activations.tanh_prime
@@ -92,10 +99,30 @@ def train_restarts(
     return {"final": final, "history": np.array(history).T, "steps": np.arange(0, steps + 1, every)}
 
 
+_ALL_SCALES: dict[int, dict[float, dict[str, np.ndarray]]] = {}
+
+
+def precompute_scales(hidden: int) -> None:
+    """Train every scale of the widget's slider for this width in one batched run (~0.4 s): 5 × 100
+    networks take about three times as long as 100, and each restart is trained exactly as alone
+    (the leading axis is independent)."""
+    if hidden in _ALL_SCALES:
+        return
+    weights = [initial_weights(hidden, s, range(MAX_RESTARTS)) for s in SCALES]
+    res = _train_from(
+        np.concatenate([w[0] for w in weights]), np.concatenate([w[1] for w in weights]), STEPS, LR, EVERY
+    )
+    _ALL_SCALES[hidden] = {}
+    for i, s in enumerate(SCALES):
+        part = slice(i * MAX_RESTARTS, (i + 1) * MAX_RESTARTS)
+        _ALL_SCALES[hidden][s] = {"final": res["final"][part], "history": res["history"][part], "steps": res["steps"]}
+
+
 @cache
 def cached_restarts(hidden: int, scale: float) -> dict[str, np.ndarray]:
     """``train_restarts(hidden, scale)`` with the default restarts and steps, computed once per setting."""
-    return train_restarts(hidden, scale)
+    done = _ALL_SCALES.get(hidden, {})
+    return done[scale] if scale in done else train_restarts(hidden, scale)
 
 
 def outcome(final: np.ndarray) -> dict[str, float]:
@@ -130,7 +157,7 @@ def restarts() -> WidgetPlot:
         ),  # fmt: skip
         "n_restarts": slider("restarts", MAX_RESTARTS, 10, MAX_RESTARTS, 10),
     }
-    cached_restarts(2, 1.0)  # the default setting, so the first draw is quick
+    precompute_scales(2)  # every scale of the default width, so the scale slider only redraws
 
     def setup(fig):
         ax_h, ax_c = fig.subplots(1, 2)
@@ -156,7 +183,11 @@ def restarts() -> WidgetPlot:
         ax_c.set_ylabel("training loss (log scale)")
         ax_c.grid(True, which="major", alpha=0.3)
         ax_c.set_title("one curve per restart: green solved, red stuck, orange neither yet", fontsize=9)
-        return dict(ax_h=ax_h, ax_c=ax_c, bars=bars, lines=lines, title=ax_h.set_title(""))
+        title = ax_h.set_title("")
+        # the histogram's bars come first in its axes, so that axes is drawn in full; the curves'
+        # axes (fixed limits) and their title are pasted from a buffer
+        backdrop = Backdrop(fig, [*bars, lines, title], extra_static=[ax_c.title])
+        return dict(ax_h=ax_h, ax_c=ax_c, bars=bars, lines=lines, title=title, backdrop=backdrop)
 
     def draw(a, hidden, scale, n_restarts):
         res = cached_restarts(hidden, scale)
@@ -173,6 +204,7 @@ def restarts() -> WidgetPlot:
             f"2-{hidden}-1, scale {scale:g}, {n_restarts} restarts: {o['solved']:.0%} solved, {o['stuck']:.0%} stuck"
         )
         a["title"].set_fontsize(9)
+        a["backdrop"].update()
         return f"best of {n_restarts}: loss {final.min():.4f}; worst: {final.max():.4f}"
 
     return WidgetPlot(

@@ -17,6 +17,7 @@ from matplotlib.ticker import FormatStrFormatter, NullLocator
 from .. import datasets, optim
 from ..network import MLP
 from ..train import train
+from ._speed import Backdrop, blas_single_thread
 from .base import WidgetPlot, slider
 
 STEPS = 200
@@ -51,6 +52,7 @@ class Run(NamedTuple):
 
 
 @lru_cache(maxsize=32)
+@blas_single_thread
 def run(log10_lr: float, steps: int = STEPS) -> Run:
     """Train the sine network with α = 10^log10_lr for ``steps`` full-batch steps (cached)."""
     lr = float(10.0**log10_lr)
@@ -112,6 +114,7 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
     """A log-scale α slider over the loss curves of the sine network: crawl, converge, oscillate, diverge."""
     runs = sweep()
     controls = {"lr": slider("learning rate α", 10.0**log10_lr, LOG10_LR[0], LOG10_LR[-1], 0.25, fmt=".3g", log=True)}
+    made = {}
 
     def setup(fig):
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
@@ -132,6 +135,8 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
         final_loss_plot(ax2, runs)
         marker = ax2.axvline(10.0**log10_lr, color="#1f77b4", lw=2)
         ax2.text(0.98, 0.98, "α of the slider: blue line", transform=ax2.transAxes, ha="right", va="top", fontsize=8)
+        # the axes, the grey curves and the final-loss plot never change: paste them from a buffer
+        made["backdrop"] = Backdrop(fig, live=[curve, blowup, title, marker])
         return curve, blowup, title, marker
 
     def draw(artists, lr):
@@ -144,6 +149,7 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
             blowup.set_data([], [])
         title.set_text(f"α = {r.lr:.3g}: {r.verdict()}")
         marker.set_xdata([r.lr, r.lr])
+        made["backdrop"].update()
         return describe(r)
 
     return WidgetPlot(

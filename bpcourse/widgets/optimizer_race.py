@@ -21,6 +21,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import optim
 from . import base
+from ._speed import Backdrop
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 LABELS = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
@@ -95,32 +96,55 @@ def make_optimizer(name: str, lr: float, beta: float = 0.9) -> optim.Optimizer:
     return optim.make(name, lr=lr)
 
 
+class Race:
+    """One optimizer running on a test function, extended on demand: the first n steps of a longer
+    run are exactly the run of n steps, so a run is never recomputed when the step count grows."""
+
+    def __init__(self, function: str, opt: optim.Optimizer, start=None):
+        self.fn = FUNCTIONS[function]
+        self.opt = opt
+        self.params = {"theta": np.array(self.fn.start if start is None else start, dtype=float)}
+        self.path = [self.params["theta"].copy()]  # θ_0, θ_1, …
+        self.escaped = None  # the step at which θ left |θ| < 1e6
+
+    def result(self, steps: int) -> tuple[np.ndarray, np.ndarray, int | None]:
+        """(path, gap, escaped) of the first ``steps`` steps, as ``run_2d`` returns them."""
+        fn, theta = self.fn, self.params["theta"]
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may overflow before it is stopped
+            for t in range(len(self.path), steps + 1):
+                if self.escaped is not None:
+                    break
+                self.opt.step(self.params, {"theta": np.array(fn.grad(*theta))})
+                theta = self.params["theta"]
+                if not (abs(theta[0]) < ESCAPE and abs(theta[1]) < ESCAPE):  # also catches NaN
+                    self.escaped = t
+                    break
+                self.path.append(theta.copy())
+        path = np.full((steps + 1, 2), np.nan)
+        n = min(len(self.path), steps + 1)
+        path[:n] = self.path[:n]
+        escaped = self.escaped if self.escaped is not None and self.escaped <= steps else None
+        return path, fn.f(path[:, 0], path[:, 1]) - fn.f_star, escaped
+
+
 def run_2d(function: str, opt: optim.Optimizer, steps: int, start=None) -> tuple[np.ndarray, np.ndarray, int | None]:
     r"""Run ``opt`` for ``steps`` steps on a test function from ``start`` (default: the function's).
 
     Returns path (steps+1, 2) — θ before each step and after the last —, gap (steps+1,) = f(θ_t) − f*,
     and the step at which θ left |θ| < 1e6 (None if it never did; later entries are NaN).
     """
-    fn = FUNCTIONS[function]
-    params = {"theta": np.array(fn.start if start is None else start, dtype=float)}
-    path = np.full((steps + 1, 2), np.nan)
-    path[0] = params["theta"]
-    escaped = None
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may overflow before it is stopped
-        for t in range(1, steps + 1):
-            g = np.array(fn.grad(*params["theta"]))
-            opt.step(params, {"theta": g})
-            if not np.all(np.abs(params["theta"]) < ESCAPE):  # also catches NaN
-                escaped = t
-                break
-            path[t] = params["theta"]
-    return path, fn.f(path[:, 0], path[:, 1]) - fn.f_star, escaped
+    return Race(function, opt, start).result(steps)
 
 
 @lru_cache(maxsize=512)
+def _race(function: str, name: str, lr: float, beta: float) -> Race:
+    return Race(function, make_optimizer(name, lr, beta))
+
+
 def race_run(function: str, name: str, lr: float, beta: float, steps: int):
-    """``run_2d`` for one optimizer built by ``make_optimizer``; cached by its settings."""
-    return run_2d(function, make_optimizer(name, lr, beta), steps)
+    """``run_2d`` for one optimizer built by ``make_optimizer``; a run is kept per setting and extended
+    when ``steps`` grows."""
+    return _race(function, name, lr, beta).result(steps)
 
 
 def steps_to_reach(gap: np.ndarray, tol: float) -> int | None:
@@ -195,8 +219,21 @@ def optimizer_race() -> base.WidgetPlot:
         ax_path.xaxis.set_major_locator(MaxNLocator(5))
         ax_path.yaxis.set_major_locator(MaxNLocator(5))
         ax_path.legend(handles=list(paths.values()), loc="lower right", fontsize=8, framealpha=0.85)
+        # Blitting: the contours, the titles and every axis except the loss panel's step axis (its
+        # limit is the steps slider) are pasted from a buffer, one per function. That y-axis is
+        # drawn before the x-axis so that it can stay in the buffer.
+        ax_loss.yaxis.set_zorder(ax_loss.xaxis.get_zorder() - 0.1)
+        live = [ax_loss.xaxis, minima, start, *paths.values(), *gaps.values()]
+        backdrop = Backdrop(fig, live, extra_static=[ax_path.title, ax_loss.title])
         return dict(
-            ax_path=ax_path, ax_loss=ax_loss, contours=contours, minima=minima, start=start, paths=paths, gaps=gaps
+            ax_path=ax_path,
+            ax_loss=ax_loss,
+            contours=contours,
+            minima=minima,
+            start=start,
+            paths=paths,
+            gaps=gaps,
+            backdrop=backdrop,
         )
 
     def draw(a, function, lr_plain, lr_adaptive, beta, steps, **ticked):
@@ -223,6 +260,7 @@ def optimizer_race() -> base.WidgetPlot:
         ax_path.set_ylim(*fn.ylim)
         ax_path.set_title(fn.label)
         ax_loss.set_xlim(0, steps)
+        a["backdrop"].update(key=function)
         return f"after {steps} steps — " + ("; ".join(notes) if notes else "tick at least one optimizer")
 
     made["plot"] = base.WidgetPlot(controls, draw, "Optimizer race on 2-D test functions", figsize=(10, 4), setup=setup)
