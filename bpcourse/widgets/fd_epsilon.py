@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import datasets, gradcheck
 from ..network import MLP
+from ._speed import Backdrop
 from .base import WidgetPlot, dropdown, slider
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
@@ -170,9 +171,14 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         ax_w.set_ylabel("loss L")
         ax_w.legend(loc="upper center", fontsize=8)
         ax_w.grid(True, alpha=0.3)
+        # Blitting: the error panel's axes (fixed limits) and the loss panel's x-axis are pasted from a
+        # buffer; the loss panel's y-axis follows the weight and is drawn each time
+        live = [curve, trunc, round_, vline, dot, readout, ax_w.yaxis, loss_line, tangent, secant, ends]
+        backdrop = Backdrop(fig, live)
         return dict(fig=fig,
             ax_err=ax_err, ax_w=ax_w, curve=curve, trunc=trunc, round_=round_, vline=vline, dot=dot,
             readout=readout, legend=legend, loss_line=loss_line, tangent=tangent, secant=secant, ends=ends,
+            backdrop=backdrop,
         )  # fmt: skip
 
     def draw(a, weight, eps, scheme):
@@ -216,6 +222,7 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         span = Ls.max() - Ls.min()
         a["ax_w"].set_ylim(Ls.min() - 0.15 * span, Ls.max() + 0.35 * span)
         a["ax_w"].set_title(f"L along {weight} around $w_0$ = {w0:+.3f}", fontsize=10)
+        a["backdrop"].update()
         return f"ε = {eps:.0e}: relative error {err:.1e}"
 
     return WidgetPlot(controls, draw, "Finite differences vs backprop as ε shrinks", figsize=(9.5, 3.8), setup=setup)

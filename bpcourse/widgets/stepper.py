@@ -27,6 +27,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import layers, losses, optim
 from ..network import MLP
+from ._speed import Backdrop
 from .base import WidgetPlot, slider
 
 STAGES = (
@@ -233,6 +234,7 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         "lr": slider("learning rate α", lr, -2, 1, 0.25, fmt=".2g", log=True),
         "example": slider("example", example, 0, 99, 1),
     }
+    made = {}
     buttons = {
         "back": W.Button(description="◀ previous stage", layout=W.Layout(width="150px")),
         "next": W.Button(description="next stage ▶", button_style="primary", layout=W.Layout(width="150px")),
@@ -248,11 +250,15 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         (dot,) = ax.plot([], [], "o", color="#9467bd", ms=8, label="this iteration")
         ax.set_xlabel("iteration k")
         ax.set_ylabel("loss L")
-        ax.text(0.5, 1.02, "loss over iterations", transform=ax.transAxes, ha="center", va="bottom")
+        heading = ax.text(0.5, 1.02, "loss over iterations", transform=ax.transAxes, ha="center", va="bottom")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))  # few tick labels: each costs ~1 ms to draw
         ax.yaxis.set_major_locator(MaxNLocator(4))
+        # Blitting: the loss panel's x-axis and heading are pasted from a buffer; its y-axis (whose limits
+        # follow the example and α) and the diagram, whose every edge line and number can change, are drawn.
+        live = [*diagram.ax.get_children(), curve, dot]
+        made["backdrop"] = Backdrop(fig, live, extra_static=[heading])
         return diagram, ax, curve, dot
 
     def draw(artists, stage, iteration, lr, example):
@@ -265,6 +271,7 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         dot.set_data([iteration], [Ls[iteration]] if stage >= 3 else [np.nan])
         ax.set_xlim(-1, len(Ls))
         ax.set_ylim(0, 1.1 * Ls.max())
+        made["backdrop"].update()
         return f"<b>Iteration {iteration}, stage {stage}/6.</b> " + explain(it, x, y, stage, lr).replace(
             "{next}", str(min(iteration + 1, MAX_ITERATIONS - 1))
         )

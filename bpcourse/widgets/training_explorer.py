@@ -25,6 +25,7 @@ from .. import datasets, optim
 from ..network import MLP
 from ..plots import CLASS_COLORS
 from ..train import train
+from ._speed import Backdrop, blas_single_thread
 from .base import WidgetPlot, dropdown, slider
 
 MAX_EPOCHS = 60
@@ -52,6 +53,7 @@ def data(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=128)
+@blas_single_thread
 def trained(name: str, width: int, log10_lr: float, loss: str, epochs: int = MAX_EPOCHS) -> Trained:
     """Train a fresh network (seed 0) on data set ``name`` with SGD(α = 10^log10_lr), snapshotting every epoch."""
     X, Y = data(name)
@@ -158,7 +160,23 @@ def training_explorer(
         ax.legend(fontsize=8, loc="lower left", framealpha=0.8)
         title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
         curve = loss_panel(ax2, "training loss L (log scale)")
-        return {"ax": ax, "ax2": ax2, "image": image, "points": points, "title": title, "curve": curve, "contour": []}
+        # Blitting: the x-axes and the left y-axis are pasted from a buffer (one per data set). The left
+        # axes are drawn below the image, which they do not overlap (ticks point outwards), so they can
+        # come first; the loss axis follows the run and is drawn each time.
+        ax.xaxis.set_zorder(image.get_zorder() - 0.5)
+        ax.yaxis.set_zorder(image.get_zorder() - 0.5)
+        live = [image, points, title, ax2.yaxis, *curve]
+        backdrop = Backdrop(fig, live)
+        return {
+            "ax": ax,
+            "ax2": ax2,
+            "image": image,
+            "points": points,
+            "title": title,
+            "curve": curve,
+            "contour": [],
+            "backdrop": backdrop,
+        }
 
     def draw(a, dataset, width, lr, epochs, loss):
         X, Y = data(dataset)
@@ -181,6 +199,7 @@ def training_explorer(
         a["title"].set_text(f"{dataset}, 2-{width}-1 net, {loss}: accuracy {acc:.0%} after {epochs} epochs")
         update_loss_panel(a["ax2"], a["curve"], run.loss, epochs)
         a["ax2"].set_ylabel(f"training loss L ({'cross-entropy' if loss == 'cross_entropy' else 'MSE'}, log scale)")
+        a["backdrop"].update()
         return (
             f"{dataset}: n₁ = {width} hidden tanh units, α = {lr:.3g}, {loss}; after {epochs} epochs "
             f"({epochs * (M // BATCH_SIZE)} SGD steps) the loss is {run.loss[epochs]:.4f} and {acc:.0%} of the "
@@ -215,13 +234,17 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
         ax.legend(fontsize=8, loc="upper left")
         title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
         curve = loss_panel(ax2, "training loss L (MSE, log scale)")
-        return {"ax2": ax2, "fit": fit, "title": title, "curve": curve}
+        # Blitting: the data, sin x and the axes are pasted from a buffer; the fit, the title, the
+        # loss axis (it follows the run) and the loss curves are drawn each time
+        backdrop = Backdrop(fig, [fit, title, ax2.yaxis, *curve])
+        return {"ax2": ax2, "fit": fit, "title": title, "curve": curve, "backdrop": backdrop}
 
     def draw(a, width, lr, epochs):
         run = trained("sine", int(width), round(float(np.log10(lr)), 2), "mse")
         a["fit"].set_data(xs[0], predict_with(run, run.snapshots[epochs], xs)[0])
         a["title"].set_text(f"1-{width}-1 tanh net, α = {lr:.3g}, after {epochs} epochs")
         update_loss_panel(a["ax2"], a["curve"], run.loss, epochs)
+        a["backdrop"].update()
         return f"n₁ = {width}, α = {lr:.3g}: after {epochs} epochs the training MSE is {run.loss[epochs]:.4f}."
 
     return WidgetPlot(controls, draw, title="Fitting a noisy sine with a 1-n-1 network", figsize=(10, 3.8), setup=setup)
