@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import optim
+from ._speed import Backdrop
 from .base import WidgetPlot, slider
 
 X0 = (-8.0, 3.0)  # the start: far along the flat direction, a little up the steep one
@@ -133,7 +134,10 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         ax_f.set_xlabel("step")
         ax_f.set_ylabel("$f(x)\\,/\\,f(x_0)$ (log scale)")
         ax_f.grid(True, which="major", alpha=0.3)
-        return dict(ax_p=ax_p, ax_f=ax_f, contours=contours, path=path, dots=dots, curve=curve)
+        # Blitting: the contour panel's axes (fixed limits) and the step axis are pasted from a buffer;
+        # the f axis follows the run and is drawn each time
+        backdrop = Backdrop(fig, [*contours, path, dots, ax_f.yaxis, curve])
+        return dict(ax_p=ax_p, ax_f=ax_f, contours=contours, path=path, dots=dots, curve=curve, backdrop=backdrop)
 
     def draw(a, kappa, lr_times_kappa):
         kappa = float(round(kappa, 6))
@@ -160,6 +164,7 @@ def conditioning(steps: int = 300) -> WidgetPlot:
                 else f"not there after {steps} steps: f/f(x0) = {values[-1] / f0:.1e}"
             )
         a["ax_f"].set_title(status, fontsize=10)
+        a["backdrop"].update()
         return status
 
     return WidgetPlot(

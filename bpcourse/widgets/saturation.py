@@ -19,6 +19,7 @@ import numpy as np
 from .. import optim
 from ..network import MLP
 from ..train import train
+from ._speed import Backdrop
 from .base import WidgetPlot, dropdown, slider
 
 STEPS = 300
@@ -119,12 +120,23 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
     for v in np.arange(-10.0, -0.5, 1.0):  # train the default α's runs now (~0.5 s), so the slider only redraws
         for name in LOSS_COLORS:
             race(name, float(v), float(lr))
+    made = {}
+
+    def setup(fig):
+        artists = setup_axes(fig)
+        ax, ax2, lines, title = artists
+        # Blitting: the left axes and the step axis on the right are pasted from a buffer; the |δ| axis
+        # follows the run and is drawn each time, with the curves and the title
+        made["backdrop"] = Backdrop(fig, [*(line for pair in lines.values() for line in pair), ax2.yaxis, title])
+        return artists
+
+    def draw(artists, z0, lr):
+        status = show(artists, float(z0), float(lr))
+        made["backdrop"].update()
+        return status
+
     return WidgetPlot(
-        controls,
-        lambda artists, z0, lr: show(artists, float(z0), float(lr)),
-        title="Saturated sigmoid output: MSE against cross-entropy",
-        figsize=(10, 3.6),
-        setup=setup_axes,
+        controls, draw, title="Saturated sigmoid output: MSE against cross-entropy", figsize=(10, 3.6), setup=setup
     )
 
 

@@ -6,7 +6,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bpcourse.widgets import activation_explorer, gradient_flow, landscape, lr_explorer, optimizer_race
+from bpcourse.widgets import (
+    activation_explorer,
+    batchnorm_demo,
+    conditioning,
+    fd_epsilon,
+    gradient_flow,
+    landscape,
+    lr_explorer,
+    optimizer_race,
+    saturation,
+    stepper,
+    training_explorer,
+)
 from bpcourse.widgets._speed import Backdrop, blas_single_thread
 from bpcourse.widgets.base import DPI, nudge
 
@@ -17,6 +29,13 @@ CASES = [
     (landscape.restarts, ["scale", "n_restarts"]),
     (lr_explorer.lr_explorer, ["lr", "lr"]),
     (optimizer_race.optimizer_race, ["adagrad", "steps", "function"]),
+    (batchnorm_demo.batchnorm_demo, ["show", "show"]),
+    (conditioning.conditioning, ["lr_times_kappa", "kappa"]),
+    (fd_epsilon.fd_epsilon, ["eps", "weight", "scheme"]),
+    (saturation.saturation_race, ["z0", "lr"]),
+    (stepper.stepper, ["stage", "example"]),
+    (training_explorer.training_explorer, ["epochs", "dataset"]),
+    (training_explorer.regression_explorer, ["epochs", "width"]),
 ]
 
 
