@@ -101,13 +101,11 @@ class Backdrop(Artist):
         return out
 
     def _freeze_positions(self) -> None:
-        """Keep titles and the labels of live axes where the first draw put them. Placing them
-        again measures every tick label at each draw, and the layout is frozen anyway."""
+        """Keep titles where the first draw put them: placing a title again measures every tick
+        label of its axes at each draw, and the layout is frozen anyway. (Axis labels still follow
+        their tick labels: a live axis's labels can change width.)"""
         for ax in self.fig.axes:
             ax._autotitlepos = False  # what ``set_title(..., y=...)`` sets; the position stays as computed
-            for axis in (ax.xaxis, ax.yaxis):
-                if axis in self.live:
-                    axis.set_label_coords(*axis.label.get_position(), transform=axis.label.get_transform())
 
     def _limits_key(self) -> tuple:
         return tuple(
