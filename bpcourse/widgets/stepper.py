@@ -257,7 +257,7 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         ax.yaxis.set_major_locator(MaxNLocator(4))
         # Blitting: the loss panel's x-axis and heading are pasted from a buffer; its y-axis (whose limits
         # follow the example and α) and the diagram, whose every edge line and number can change, are drawn.
-        live = [*diagram.ax.get_children(), curve, dot]
+        live = [*diagram.ax.get_children(), ax.yaxis, curve, dot]
         made["backdrop"] = Backdrop(fig, live, extra_static=[heading])
         return diagram, ax, curve, dot
 
