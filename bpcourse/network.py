@@ -137,7 +137,10 @@ class MLP:
         ``training=True`` normalizes with batch statistics and updates the running averages;
         ``training=False`` uses the running averages.
         """
-        A = self.check_X(X)
+        return self._forward_cache(self.check_X(X), training)
+
+    def _forward_cache(self, A: np.ndarray, training: bool) -> tuple[np.ndarray, list[LayerCache]]:
+        # forward_cache without validating X: for the training loop, which validated it once.
         caches = []
         for l in range(1, self.L + 1):
             W = self.params[f"W{l}"]
@@ -196,8 +199,13 @@ class MLP:
 
     def loss_and_gradients(self, X, Y) -> tuple[float, dict[str, np.ndarray]]:
         r"""One forward (training mode) and one backward pass: (L, grads), grads shaped like ``params``."""
-        A, caches = self.forward_cache(X, training=True)
-        L, dZL = self._loss_and_dZL(caches, self.check_Y(Y, A.shape[1]))
+        X = self.check_X(X)
+        return self._loss_and_gradients(X, self.check_Y(Y, X.shape[1]))
+
+    def _loss_and_gradients(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        # loss_and_gradients on already validated X and Y (the training loop checks them once, not per step).
+        _, caches = self._forward_cache(X, training=True)
+        L, dZL = self._loss_and_dZL(caches, Y)
         return L, self.backward(dZL, caches)
 
     def gradients(self, X, Y) -> dict[str, np.ndarray]:

@@ -107,18 +107,21 @@ def train(
             idx = perm[start : start + bs]
             step += 1
             with np.errstate(over="ignore", invalid="ignore"):
-                L, grads = net.loss_and_gradients(X[:, idx], Y[:, idx])  # forward, loss, backward
-            if not np.isfinite(L) or not all(np.isfinite(g).all() for g in grads.values()):
+                L, grads = net._loss_and_gradients(X[:, idx], Y[:, idx])  # forward, loss, backward
+                norms = layer_grad_norms(grads, net.L)
+            # A NaN or inf in any dW^l shows in its norm; db^l comes from the same δ^l.
+            if not (np.isfinite(L) and np.isfinite(norms).all()):
+                what = f"the loss became {L}" if not np.isfinite(L) else "the gradient became inf or NaN"
                 history.diverged_at = step
                 history.message = (
-                    f"training stopped at step {step} (epoch {epoch}): the loss became {L}. "
+                    f"training stopped at step {step} (epoch {epoch}): {what}. "
                     f"The learning rate {optimizer.lr:g} is probably too large; try {optimizer.lr / 10:g}."
                 )
                 if on_diverge == "raise":
                     raise TrainingDiverged(history.message)
                 return history
             history.step_loss.append(L)
-            history.grad_norms.append(layer_grad_norms(grads, net.L))
+            history.grad_norms.append(norms)
             if clip is not None:
                 _optim.clip_grad_norm(grads, clip)
             optimizer.step(net.params, grads)  # update
