@@ -140,7 +140,11 @@ def nudge(control) -> None:
 
 
 def slider(description: str, value, lo, hi, step, fmt: str | None = None, log: bool = False, **kw):
-    """A labelled slider that redraws on release (``continuous_update=False``)."""
+    """A labelled slider that redraws on release (``continuous_update=False``).
+
+    With ``log=True`` it is a ``FloatLogSlider``: ``value`` is the real value (e.g. 0.01) but
+    ``lo``, ``hi`` and ``step`` are exponents of 10 (e.g. -3, 0, 0.25).
+    """
     common = dict(
         description=description,
         value=value,
