@@ -48,7 +48,8 @@ def main(argv: list[str]) -> int:
     for p in paths:
         s = run(p)
         total += s
-        print(f"{s:6.1f} s  {p.relative_to(ROOT) if p.is_absolute() else p}")
+        shown = p.relative_to(ROOT) if p.is_absolute() and p.is_relative_to(ROOT) else p
+        print(f"{s:6.1f} s  {shown}")
     print(f"{total:6.1f} s  total for {len(paths)} notebook(s)")
     return 0
 
