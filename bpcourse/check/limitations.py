@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..train import layer_grad_norms as reference_norms
 from .core import Mistake, as_float_array, call, expect_array, expect_keys, item, multiple_choice, numeric_answer, rng
 
 NOTEBOOK = "ex04_limitations"
@@ -27,7 +28,7 @@ def layer_grad_norms(fn) -> None:
     """Check ``fn(grads, L)`` = [‖dW^1‖, …, ‖dW^L‖] (Frobenius norms, shape (L,))."""
     grads = _grads(rng())
     L = 4
-    norms = np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, L + 1)])
+    norms = reference_norms(grads, L)
     with_b = np.array([np.hypot(norms[l - 1], np.linalg.norm(grads[f"b{l}"])) for l in range(1, L + 1)])
     expect_array(
         "your norms",

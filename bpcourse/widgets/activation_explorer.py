@@ -17,7 +17,7 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import activations, datasets, losses, optim
 from ..network import MLP
-from ..train import train
+from ..train import layer_grad_norms, train
 from . import base
 from ._speed import Backdrop, blas_single_thread, prebake
 
@@ -114,7 +114,7 @@ def gradient_flow(hidden: str, depth: int, init: str, width: int = 64, seed: int
         _, caches = net.forward_cache(X, training=True)  # one forward pass for both the spread and backprop
         _, dZL = losses.softmax_cross_entropy(caches[-1].activation.Z, Y)  # BP1 for softmax + cross-entropy
         grads = net.backward(dZL, caches)
-    norms = np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, net.L + 1)])
+    norms = layer_grad_norms(grads, net.L)
     stds = np.array([c.activation.A.std() for c in caches[:-1]])
     return Flow(norms, stds)
 

@@ -16,6 +16,7 @@ import numpy as np
 from .. import activations, datasets, losses
 from ..activations import HIDDEN_ACTIVATIONS
 from ..network import MLP
+from ..train import layer_grad_norms
 from ._speed import Backdrop, blas_single_thread
 from .base import WidgetPlot, dropdown, slider
 
@@ -54,7 +55,7 @@ def layer_stats(depth: int, hidden: str, init: str, scale: float = 1.0, seed: in
     _, sigma_prime = activations.ACTIVATIONS[hidden]
     hidden_caches = [c.activation for c in caches[:-1]]
     return {
-        "grad_norm": np.array([np.linalg.norm(grads[f"W{l}"]) for l in range(1, depth + 1)]),
+        "grad_norm": layer_grad_norms(grads, depth),
         "act_std": np.array([c.A.std() for c in hidden_caches]),
         "mean_sigma_prime": np.array([sigma_prime(c.Z).mean() for c in hidden_caches]),
     }
