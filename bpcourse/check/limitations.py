@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optim import global_norm
 from ..train import layer_grad_norms as reference_norms
 from .core import Mistake, as_float_array, call, expect_array, expect_keys, item, multiple_choice, numeric_answer, rng
 
@@ -108,7 +109,7 @@ def clip_by_norm(fn) -> None:
     """Check ``fn(grads, max_norm)`` rescales all arrays by max_norm/‖g‖ when the global norm ‖g‖ > max_norm."""
     r = rng()
     grads = {k: 10 * v for k, v in _grads(r, sizes=(3, 4, 2)).items()}
-    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+    norm = global_norm(grads)
     max_norm = float(norm * r.uniform(0.2, 0.6))
     got = expect_keys("the returned dict", call(fn, grads, max_norm, name="clip_by_norm"), grads)
     for k in sorted(grads, key=lambda k: -np.linalg.norm(grads[k])):  # the largest array tells mistakes apart
