@@ -51,13 +51,29 @@ class Run(NamedTuple):
         return "converges"
 
 
-@lru_cache(maxsize=32)
+def nudge_weights(params: dict, seed: int) -> None:
+    """Move every entry of every W^l by one unit in the last place, up or down at random (in place).
+
+    That is the size of the difference between two BLAS kernels' rounding of one product.
+    """
+    rng = np.random.default_rng(seed)
+    for name, p in params.items():
+        if name.startswith("W"):
+            p[...] = np.nextafter(p, rng.choice(np.array([-np.inf, np.inf]), size=p.shape))
+
+
+@lru_cache(maxsize=128)
 @blas_single_thread
-def run(log10_lr: float, steps: int = STEPS) -> Run:
-    """Train the sine network with α = 10^log10_lr for ``steps`` full-batch steps (cached)."""
+def run(log10_lr: float, steps: int = STEPS, nudge: int = 0) -> Run:
+    """Train the sine network with α = 10^log10_lr for ``steps`` full-batch steps (cached).
+
+    ``nudge`` > 0 starts from the same weights moved by one ulp (``nudge_weights`` with that seed).
+    """
     lr = float(10.0**log10_lr)
     X, Y = datasets.sine(m=100, noise=0.1, seed=0)
     net = MLP([1, 16, 1], hidden="tanh", output="identity", loss="mse", seed=0)
+    if nudge:
+        nudge_weights(net.params, nudge)
     h = train(net, X, Y, optim.SGD(lr=lr), epochs=steps, batch_size=None, on_diverge="stop")
     return Run(lr, np.array(h.step_loss), h.diverged_at, h.message)
 
@@ -65,6 +81,91 @@ def run(log10_lr: float, steps: int = STEPS) -> Run:
 def sweep(log10_lrs=LOG10_LR) -> list[Run]:
     """One run per learning rate 10^x for x in ``log10_lrs``."""
     return [run(round(float(x), 2)) for x in log10_lrs]
+
+
+NUDGES = 4  # extra runs per α, each from the starting weights moved by one ulp
+CHAOS_RTOL = 1e-5  # nudged runs whose final losses differ relatively by more: one ulp (1e-16) grew 1e11-fold
+
+
+def band(values) -> str:
+    """The range of ``values`` rounded outward to one significant digit: [0.01504, 0.01596] → '0.01–0.02'.
+
+    A figure that depends on the last bits of the arithmetic is printed only this coarsely, so that
+    no machine's rounding moves it across a printed digit.
+    """
+    lo, hi = float(np.min(values)), float(np.max(values))
+    unit = 10.0 ** np.floor(np.log10(abs(hi))) if hi else 1.0
+    lo_r, hi_r = np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
+    digits = max(0, -int(np.floor(np.log10(unit))))
+    return f"{lo_r:.{digits}f}–{hi_r:.{digits}f}"
+
+
+class Spread(NamedTuple):
+    """One α trained from its starting weights and from ``NUDGES`` one-ulp nudges of them."""
+
+    lr: float
+    runs: list  # runs[0] from the unchanged weights
+
+    @property
+    def chaotic(self) -> bool:
+        """True when one ulp at the start changes the verdict, the divergence step or the final loss."""
+        first = self.runs[0]
+        return any(
+            r.verdict() != first.verdict()
+            or r.diverged_at != first.diverged_at
+            or (first.diverged_at is None and abs(r.final - first.final) > CHAOS_RTOL * abs(first.final))
+            for r in self.runs[1:]
+        )
+
+    def cells(self) -> tuple[str, str, str]:
+        """(loss at the last step, steps up, verdict) as the sweep table prints them.
+
+        Chaotic rows print the range over the nudged runs, rounded outward (``band``): their exact
+        values belong to the machine's rounding, not to α.
+        """
+        first = self.runs[0]
+        if not self.chaotic:
+            final = f"{first.final:.4f}" if first.diverged_at is None else f"diverged at {first.diverged_at}"
+            return final, f"{first.rises:d}", first.verdict()
+        verdicts = sorted({r.verdict() for r in self.runs})
+        if all(r.diverged_at is None for r in self.runs):
+            final = band([r.final for r in self.runs])
+        else:
+            final = "chaotic"
+        return final, band([r.rises for r in self.runs]), " or ".join(verdicts) + " (chaotic)"
+
+
+def spread(log10_lr: float, nudges: int = NUDGES) -> Spread:
+    """The run at α = 10^log10_lr and ``nudges`` runs from one-ulp nudges of its starting weights."""
+    x = round(float(log10_lr), 2)
+    return Spread(10.0**x, [run(x)] + [run(x, nudge=k) for k in range(1, nudges + 1)])
+
+
+def sweep_spread(log10_lrs=LOG10_LR) -> list[Spread]:
+    """``spread`` for every learning rate of the slider's grid: the rows of chapter 1's table."""
+    return [spread(x) for x in log10_lrs]
+
+
+def gap(s: Spread) -> np.ndarray:
+    """|L_nudged(t) − L(t)| / L(t), the largest over the nudged runs, per step (as long as all ran)."""
+    steps = min(len(r.step_loss) for r in s.runs)
+    base = s.runs[0].step_loss[:steps]
+    return np.max([np.abs(r.step_loss[:steps] - base) for r in s.runs[1:]], axis=0) / base
+
+
+def gap_plot(ax, log10_lrs) -> None:
+    """How far one ulp at the start moves the loss, step by step, for each α (log scale)."""
+    for x in log10_lrs:
+        s = spread(x)
+        ax.semilogy(np.maximum(gap(s), 1e-17), lw=1.5, label=f"α = {s.lr:.3g}")
+    ax.axhline(2.0**-52, color="0.5", ls=":", lw=1, label="one ulp, 2⁻⁵²")
+    ax.set_xlabel("gradient-descent step")
+    ax.set_ylabel("relative change of the loss")
+    ax.set_xlim(0, STEPS)
+    ax.set_ylim(1e-17, 1.0)
+    light_log_axis(ax.yaxis)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
 
 
 def describe(r: Run) -> str:
