@@ -125,10 +125,9 @@ def test_inputs_are_fresh_each_run_so_a_recorded_output_fails(monkeypatch, capsy
             recorded.append(bp.activations.sigmoid(Z))
         return recorded[0] if Z.shape == recorded[0].shape else bp.activations.sigmoid(Z)
 
-    P.sigmoid(replay)
-    P.sigmoid(replay)
+    P.sigmoid(replay)  # the check itself calls twice on fresh inputs of one shape
     out = capsys.readouterr().out
-    assert out.startswith("[PASS]") and out.count("[FAIL]") == 1
+    assert out.startswith("[FAIL]") and "gave the answer of an earlier input" in out, out
 
 
 def test_same_tolerates_rounding_but_not_changes():
@@ -171,8 +170,8 @@ MC += [("limitations", "q2", "b"), ("improvements", "q1", "c"), ("capstone", "q1
 NUMERIC = [
     ("principles", "q2", 3 - 0.1 * 2 * 3, [3 + 0.6, 3 - 0.1 * 3, 0.6]),  # wrong sign, no factor 2, the step only
     ("steps", "q2", 43, [35, 47, 60]),  # no biases, biases on the input too, a product of widths
-    ("derivation", "q2", 2000, [1000, 1001, 2]),  # one per parameter, forward differences, one per pass
-    ("limitations", "q1", 0.25, [1.0, 0.5, 0.0]),
+    ("derivation", "q2", 2000, [2, 3000]),  # one per pass, three per parameter
+    ("limitations", "q1", 0.25, [1.0, 0.0]),
     ("improvements", "q2", 0.01, [0.05, 0.001, 0.1]),  # α·g, no bias correction, α/(1 − β1)
     ("capstone", "q2", 17226, [17024, 17098, 17290]),
 ]
@@ -194,4 +193,18 @@ def test_numeric_questions_refuse_typical_wrong_answers(module, question, right,
     assert capsys.readouterr().out.startswith("[PASS]")
     for value in wrong:
         check(lambda value=value: value)
-        assert "is not right: redo the calculation" in capsys.readouterr().out
+        assert "is not right" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("module", "question", "value", "words"),
+    [
+        ("derivation", "q2", 1000, "half the right value: a forgotten factor 2"),
+        ("limitations", "q1", 0.5, "twice the right value"),
+        ("principles", "q2", 3.6, "a step up the slope"),
+        ("principles", "q2", -2.4, "the wrong sign"),
+    ],
+)
+def test_numeric_questions_name_typical_slips(module, question, value, words, capsys):
+    getattr(getattr(bp.check, module), question)(lambda: value)
+    assert words in capsys.readouterr().out

@@ -87,7 +87,7 @@ CASES = [
     (D.q1, lambda: "a", "[PASS]"),
     (D.q1, lambda: "b", "is not the right choice"),
     (D.q2, lambda: 2000, "[PASS]"),
-    (D.q2, lambda: 1000, "is not right"),
+    (D.q2, lambda: 1000, "half the right value"),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import capstone, core, derivation, improvements, limitations, principles, steps
 from .core import grading
+from .report import progress
 
 CHAPTERS = {1: principles, 2: steps, 3: derivation, 4: limitations, 5: improvements, 6: capstone}
 
@@ -22,5 +23,6 @@ __all__ = [
     "improvements",
     "limitations",
     "principles",
+    "progress",
     "steps",
 ]

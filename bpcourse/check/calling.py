@@ -1,0 +1,197 @@
+r"""Calling the learner's code: time limit, exceptions, inputs changed in place, NumPy warnings.
+
+``call(fn, *args)`` returns what the learner's function returned, or raises a ``Mistake`` whose
+message is the feedback. Where a task promises numerical stability (``stable="..."``), an
+overflow or invalid-value warning fails it and names the stable form; elsewhere warnings are
+silenced, because the values are what the checks judge.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import os
+import secrets
+import signal
+import threading
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from ..i18n import _
+from . import mistakes as M
+
+GRADER_ENV = "BPCOURSE_GRADING"
+NBGRADER_ENV = "NBGRADER_EXECUTION"
+SEED_ENV = "BPCOURSE_CHECK_SEED"
+TIME_LIMIT = 5.0  # seconds for one call of the learner's function (check.core.TIME_LIMIT overrides it)
+
+
+class Mistake(Exception):
+    """A check failed; the message says what is wrong and what to try, ``mistake_id`` names it."""
+
+    def __init__(self, message: str, mistake_id: str = "unnamed"):
+        super().__init__(message)
+        self.mistake_id = mistake_id
+
+
+class NotImplementedYet(Exception):
+    """The learner's function still raises NotImplementedError (the untouched stub)."""
+
+
+class TimeLimit(BaseException):  # BaseException: a learner's `except Exception` cannot swallow it
+    """The learner's function ran longer than the time limit."""
+
+
+def grading() -> bool:
+    """True under a grader: ``bpcourse grade`` or nbgrader's autograde/validate."""
+    return bool(os.environ.get(GRADER_ENV) or os.environ.get(NBGRADER_ENV))
+
+
+def rng() -> np.random.Generator:
+    """Fresh random inputs for every run, so no hard-coded output can pass.
+
+    Tests fix the draw by setting BPCOURSE_CHECK_SEED.
+    """
+    seed = os.environ.get(SEED_ENV)
+    return np.random.default_rng(int(seed) if seed else secrets.randbits(64))
+
+
+def _time_limit() -> float:
+    from . import core  # the documented knob is check.core.TIME_LIMIT
+
+    return float(getattr(core, "TIME_LIMIT", TIME_LIMIT))
+
+
+def _run_with_time_limit(fn: Callable, args: tuple, limit: float):
+    """fn(*args), stopped after ``limit`` seconds.
+
+    In the main thread (a Jupyter kernel runs cells there) a SIGALRM timer interrupts even an
+    endless Python loop. Elsewhere (Windows, threads) the call runs in a helper thread that we
+    stop waiting for; the thread itself cannot be killed.
+    """
+    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+
+        def on_alarm(signum, frame):
+            raise TimeLimit
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed back to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise TimeLimit
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _same(a, b) -> bool:
+    """Deep equality that treats arrays by value (NaN equal to NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and (
+                np.allclose(a, b, rtol=1e-13, atol=1e-13, equal_nan=True)  # x + h - h may round
+                if a.dtype.kind == "f" and b.dtype.kind == "f"
+                else np.array_equal(a, b)
+            )
+        )
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (int, float, complex, str, bytes, bool)) and isinstance(b, type(a)):
+        return a == b or (a != a and b != b)  # NaN equals NaN here
+    return True  # other objects (an rng, a function) are not inputs we watch
+
+
+def _shape_hint(message: str) -> str:
+    if "matmul" in message or "shapes" in message or "broadcast" in message:
+        return "\n" + _(
+            "hint: the shapes do not fit together. Print the .shape of every array: Wˡ is (nₗ, nₗ₋₁), "
+            "Aˡ⁻¹ is (nₗ₋₁, m), so Wˡ @ Aˡ⁻¹ works; a transpose (.T) may be missing or extra"
+        )
+    return ""
+
+
+def call(
+    fn: Callable,
+    *args,
+    name: str | None = None,
+    limit: float | None = None,
+    mutation_hint: str = "",
+    stable: str = "",
+):
+    """Call the learner's ``fn(*args)`` and return its result, or raise a Mistake that explains.
+
+    - the untouched stub (NotImplementedError) raises NotImplementedYet;
+    - an exception becomes "your f raised TypeError: ..." with a hint for shape errors;
+    - an endless loop is stopped after ``limit`` seconds;
+    - a function that changed one of its input arrays in place is reported by argument name;
+    - with ``stable`` (the stable form, in words), an overflow or invalid-value warning is a mistake.
+    """
+    name = name or getattr(fn, "__name__", "your function")
+    limit = _time_limit() if limit is None else limit
+    if not callable(fn):
+        raise Mistake(M.message(M.NOT_A_FUNCTION, name=name, what=type(fn).__name__), M.NOT_A_FUNCTION)
+    try:
+        before = copy.deepcopy(args)
+    except Exception:  # an input we cannot copy (a generator...) is not watched for changes
+        before = None
+    caught: list = []
+    try:
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            np.errstate(
+                over="warn" if stable else "ignore",
+                invalid="warn" if stable else "ignore",
+                divide="warn" if stable else "ignore",
+                under="ignore",
+            ),
+        ):
+            warnings.simplefilter("always" if stable else "ignore")
+            result = _run_with_time_limit(fn, args, limit)
+    except NotImplementedError:
+        raise NotImplementedYet from None
+    except TimeLimit:
+        raise Mistake(M.message(M.TIME_LIMIT, name=name, limit=f"{limit:g}"), M.TIME_LIMIT) from None
+    except RecursionError:
+        raise Mistake(M.message(M.RECURSION, name=name), M.RECURSION) from None
+    except Exception as exc:
+        text = M.message(M.RAISED, name=name, error=type(exc).__name__, detail=exc) + _shape_hint(str(exc))
+        raise Mistake(text, M.RAISED) from None
+    numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if stable and numeric:
+        text = M.message(M.UNSTABLE, what=name, warning=str(numeric[0].message), stable=stable)
+        raise Mistake(text, M.UNSTABLE)
+    for arg_name, old, new in zip(_param_names(fn, len(args)), before or args, args, strict=True):
+        if not _same(old, new):
+            hint = mutation_hint or _("leave the inputs as they are and return new arrays (x = x - ..., not x -= ...)")
+            raise Mistake(M.message(M.CHANGED_INPUT, arg=arg_name, hint=hint), M.CHANGED_INPUT)
+    return result
+
+
+def _param_names(fn: Callable, n: int) -> list[str]:
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()]
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"argument {i + 1}" for i in range(len(names), n)])[:n]

@@ -1,0 +1,77 @@
+r"""Probes: calls that catch what one comparison with the reference cannot.
+
+- ``fresh``: call again on new inputs of the same shape (a cached or hard-coded answer);
+- ``random_keys``: parameter dicts with other names and another number of layers (hard-coded W1, b1, ...);
+- ``stable``: inputs such as ±1000 where the task promises a stable form (an overflow warning fails);
+- ``new_object`` and ``dtype``: the "returns a new object" and exact-dtype contracts a task states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import mistakes as M
+from .calling import Mistake, call
+from .diagnose import close
+
+
+def fresh(fn: Callable, make_args: Callable[[], tuple], reference: Callable, first_got, name: str) -> None:
+    """Call ``fn`` on a second draw of inputs; an answer equal to the first one (for new inputs) is cached."""
+    args = make_args()
+    got = call(fn, *args, name=name)
+    expected = reference(*args)
+    if close(got, expected):
+        return
+    if close(got, first_got):
+        raise Mistake(M.message(M.CACHED), M.CACHED)
+
+
+def layer_keys(r: np.random.Generator) -> tuple[list[str], int]:
+    """Parameter names of a random network: W1, b1, … WL, bL for L in 1 … 4, sometimes with γ and β too."""
+    L = int(r.integers(1, 5))
+    keys = []
+    for l in range(1, L + 1):
+        keys += [f"W{l}", f"b{l}"]
+        if r.random() < 0.3 and l < L:
+            keys += [f"gamma{l}", f"beta{l}"]
+    return keys, L
+
+
+def random_keys(fn: Callable, args: tuple, keys: list[str], usual: list[str], name: str, judge: Callable) -> None:
+    """Run ``fn(*args)`` on dicts keyed by ``keys`` (not the ``usual`` ones); ``judge(got)`` raises a Mistake.
+
+    A function that only handles the usual names fails with a message naming the loop it needs.
+    """
+    try:
+        got = call(fn, *args, name=name)
+        if isinstance(got, dict) and set(got) != set(keys) and set(got) <= set(usual) | set(keys):
+            raise Mistake(M.message(M.HARD_CODED_KEYS, expected_keys=usual, keys=keys), M.HARD_CODED_KEYS)
+        judge(got)
+    except Mistake as exc:
+        if exc.mistake_id == M.HARD_CODED_KEYS:
+            raise
+        text = M.message(M.HARD_CODED_KEYS, expected_keys=usual, keys=keys)
+        raise Mistake(f"{text} ({exc})", M.HARD_CODED_KEYS) from None
+
+
+def stable(fn: Callable, args: tuple, name: str, how: str):
+    """Call ``fn`` where the task promises stability: an overflow or invalid-value warning is a mistake."""
+    return call(fn, *args, name=name, stable=how)
+
+
+def new_object(label: str, got, given) -> None:
+    """``got`` must not be ``given`` itself, nor share its arrays (a dict of the same arrays counts too)."""
+    if got is given:
+        raise Mistake(M.message(M.SAME_OBJECT, label=label), M.SAME_OBJECT)
+    if isinstance(got, dict) and isinstance(given, dict):
+        for k, v in got.items():
+            if isinstance(v, np.ndarray) and isinstance(given.get(k), np.ndarray) and np.shares_memory(v, given[k]):
+                raise Mistake(M.message(M.SAME_OBJECT, label=f"{label}[{k!r}]"), M.SAME_OBJECT)
+
+
+def dtype(label: str, got, kinds: str, expected: str) -> None:
+    """``got`` must be an array whose dtype kind is one of ``kinds`` ('f' float, 'iu' integer...)."""
+    if isinstance(got, np.ndarray) and got.dtype.kind not in kinds:
+        raise Mistake(M.message(M.WRONG_DTYPE, label=label, got=got.dtype, expected=expected), M.WRONG_DTYPE)
