@@ -26,6 +26,7 @@ from .core import (
     numeric_answer,
     rng,
 )
+from .diagnose import close
 from .mistakes import define, message
 
 NOTEBOOK = "ex01_principles"
@@ -94,26 +95,24 @@ def sigmoid(fn) -> None:
     expect_array("sigmoid at z = −1000, −40, 0, 40, 1000", got, act.sigmoid(edge))
 
 
-def _sigmoid_prime(Z, form="right"):
-    S = act.sigmoid(Z)
-    return {
-        "right": lambda: S * (1.0 - S),
-        "of_z": lambda: Z * (1.0 - Z),
-        "sigma": lambda: S,
-        "no_sigma": lambda: 1.0 - S,
-        "plus": lambda: S * (1.0 + S),
-        "twice": lambda: act.sigmoid(S) * (1.0 - act.sigmoid(S)),
-    }[form]()
+def _sigmoid_prime(Z, of="sigma", negate=False, plus=False, drop=None):
+    """σ′(z) = σ(z)(1 − σ(z)) with switches: ``of`` what the factors are made of ('sigma', 'z', 'sigma_twice'),
+    ``negate`` σ(−z), ``plus`` (1 + σ) for (1 − σ), ``drop`` one factor ('first' or 'second')."""
+    Zs = -Z if negate else Z
+    S = {"sigma": lambda: act.sigmoid(Zs), "z": lambda: Zs, "sigma_twice": lambda: act.sigmoid(act.sigmoid(Zs))}[of]()
+    first, second = S, (1.0 + S if plus else 1.0 - S)
+    return {None: first * second, "first": second, "second": first}[drop]
 
 
 SIGMOID_PRIME = Reference(
     _sigmoid_prime,
     {
-        PRIME_OF_Z: {"form": "of_z"},
-        PRIME_IS_SIGMA: {"form": "sigma"},
-        PRIME_MISSING_SIGMA: {"form": "no_sigma"},
-        PRIME_PLUS: {"form": "plus"},
-        PRIME_TWICE: {"form": "twice"},
+        PRIME_OF_Z: {"of": "z"},
+        PRIME_TWICE: {"of": "sigma_twice"},
+        SIGMA_OF_MINUS_Z: {"negate": True},
+        PRIME_PLUS: {"plus": True},
+        PRIME_MISSING_SIGMA: {"drop": "first"},
+        PRIME_IS_SIGMA: {"drop": "second"},
     },
 )
 
@@ -128,7 +127,10 @@ def sigmoid_prime(fn) -> None:
 
     (Z,) = draw()
     got = call(fn, Z, name="sigmoid_prime")
-    expect_array("sigmoid_prime(Z)", got, SIGMOID_PRIME(Z), near_misses=SIGMOID_PRIME.near_misses(Z, pairs=False))
+    expected = SIGMOID_PRIME(Z)
+    if not close(got, expected):
+        probes.blame_earlier(fn, "sigmoid", lambda s: s(Z) * (1.0 - s(Z)), got, "sigmoid_prime(Z)")
+    expect_array("sigmoid_prime(Z)", got, expected, near_misses=SIGMOID_PRIME.near_misses(Z))
     probes.fresh(fn, draw, SIGMOID_PRIME, got, "sigmoid_prime")
     edge = np.array([[-1000.0, 0.0, 1000.0]])
     expect_array("sigmoid_prime at z = −1000, 0, 1000", call(fn, edge, name="sigmoid_prime"), np.array([[0, 0.25, 0]]))

@@ -3,7 +3,9 @@ r"""Probes: calls that catch what one comparison with the reference cannot.
 - ``fresh``: call again on new inputs of the same shape (a cached or hard-coded answer);
 - ``random_keys``: parameter dicts with other names and another number of layers (hard-coded W1, b1, ...);
 - ``stable``: inputs such as ±1000 where the task promises a stable form (an overflow warning fails);
-- ``new_object`` and ``dtype``: the "returns a new object" and exact-dtype contracts a task states.
+- ``new_object`` and ``dtype``: the "returns a new object" and exact-dtype contracts a task states;
+- ``earlier``: the learner's own function from an earlier task, as their notebook defines it, so that a
+  later item built on a wrong earlier answer is blamed on the earlier one.
 """
 
 from __future__ import annotations
@@ -75,3 +77,27 @@ def dtype(label: str, got, kinds: str, expected: str) -> None:
     """``got`` must be an array whose dtype kind is one of ``kinds`` ('f' float, 'iu' integer...)."""
     if isinstance(got, np.ndarray) and got.dtype.kind not in kinds:
         raise Mistake(M.message(M.WRONG_DTYPE, label=label, got=got.dtype, expected=expected), M.WRONG_DTYPE)
+
+
+def earlier(fn: Callable, name: str) -> Callable | None:
+    """The learner's function ``name`` from the namespace ``fn`` was defined in (their notebook), or None."""
+    namespace = getattr(fn, "__globals__", None)
+    other = namespace.get(name) if isinstance(namespace, dict) else None
+    return other if callable(other) and other is not fn else None
+
+
+def blame_earlier(fn: Callable, name: str, reference_with: Callable, got, label: str) -> None:
+    """If ``got`` equals ``reference_with(learner's name)``, the item is right on top of a wrong earlier answer.
+
+    ``reference_with(f)`` recomputes the expected answer using ``f`` for the earlier step.
+    """
+    mine = earlier(fn, name)
+    if mine is None:
+        return
+    try:
+        with np.errstate(all="ignore"):
+            value = reference_with(mine)
+    except Exception:  # the earlier function is broken in some other way: nothing to say here
+        return
+    if close(got, value):
+        raise Mistake(M.message(M.EARLIER, label=label, name=name), M.EARLIER)
