@@ -45,7 +45,8 @@ def ids(got, expected=E, m=None):
         (1 / E, "reciprocal"),
         (1 - E, "one_minus"),
         (E[::-1], "rows_permuted"),
-        (E[:, [2, 0, 1]], "cols_permuted"),
+        (np.roll(E, 1, axis=1), "shifted"),
+        (E[:, [1, 0, 2]], "cols_permuted"),
     ],
 )
 def test_generic_relations_are_named(got, mistake_id):
@@ -85,23 +86,23 @@ def _power(x, exponent=2, scale=1.0, shift=0.0):
     return scale * x**exponent + shift
 
 
-POWER = Reference(_power, {"cube": {"exponent": 3}, "scaled": {"scale": 5.0}, "shifted": {"shift": 1.0}})
-mistakes.define("cube", "cubed, not squared")
-mistakes.define("scaled", "scaled by 5")
-mistakes.define("shifted", "shifted by 1")
+POWER = Reference(_power, {"demo_cube": {"exponent": 3}, "demo_scaled": {"scale": 5.0}, "demo_shift": {"shift": 1.0}})
+mistakes.define("demo_cube", "cubed, not squared")
+mistakes.define("demo_scaled", "scaled by 5")
+mistakes.define("demo_shift", "shifted by 1")
 
 
 def test_reference_switches_and_their_pairs_are_named():
     x = np.array([0.5, 1.5, -2.0])
     found = diagnose(5 * x**3, x**2, POWER.near_misses(x))
-    assert found.id == "cube+scaled" and "two mistakes: cubed, not squared; and scaled by 5" in found.text
-    assert diagnose(x**2 + 1, x**2, POWER.near_misses(x)).id == "shifted"
+    assert found.id == "demo_cube+demo_scaled" and "two mistakes: cubed, not squared; and scaled by 5" in found.text
+    assert diagnose(x**2 + 1, x**2, POWER.near_misses(x)).id == "demo_shift"
 
 
 def test_a_near_miss_combined_with_a_generic_relation():
     x = np.array([0.5, 1.5, -2.0])
     found = diagnose(-(x**3), x**2, POWER.near_misses(x, pairs=False))
-    assert found.id == "cube+sign"
+    assert found.id == "demo_cube+sign"
 
 
 def test_lag_and_swapped_entries():

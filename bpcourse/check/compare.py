@@ -117,7 +117,7 @@ def _near(near_misses, mistakes) -> list[tuple[Diagnosis, object]]:
 def _shape_message(label: str, arr: np.ndarray, expected: np.ndarray, m: int | None) -> str:
     hint = ""
     if arr.shape == expected.shape[::-1] and len(set(expected.shape)) > 1:
-        hint = _(": did you transpose a matrix (W or A_prev)?")
+        hint = _(": did you transpose it, or swap two indices?")
     elif arr.ndim == expected.ndim - 1 and arr.shape == tuple(n for n in expected.shape if n != 1):
         hint = _(": keep the column shape with keepdims=True or .reshape(-1, 1)")
     elif arr.size == expected.size:

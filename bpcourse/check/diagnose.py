@@ -102,6 +102,22 @@ class Reference:
                 yield both(first, Diagnosis(id_b, M.message(id_b, **fields))), self(*inputs, **sw_a, **sw_b)
 
 
+def distinct(draw: Callable[[], tuple], expected: Callable, near: Callable, tries: int = 50, rtol: float = 1e-3):
+    """Inputs on which the right answer differs from every near miss (by more than ``rtol``), so that a match names
+    one mistake. ``draw()`` gives the inputs, ``expected(*inputs)`` the answer, ``near(*inputs)`` the near misses.
+    After ``tries`` draws the last one is used as it is."""
+    inputs = draw()
+    for _attempt in range(tries):
+        right = leaf(expected(*inputs))
+        values = [leaf(v) for _diagnosis, v in near(*inputs)]
+        if right is not None and all(
+            v is None or v.shape != right.shape or not np.allclose(v, right, rtol=rtol, atol=ATOL) for v in values
+        ):
+            return inputs
+        inputs = draw()
+    return inputs
+
+
 def given(pairs: Iterable[tuple[str, object]], **fields) -> list[tuple[Diagnosis, object]]:
     """Near misses written out by hand: (mistake id, value) pairs, with the fields of their messages."""
     return [(Diagnosis(i, M.message(i, **fields)), v) for i, v in pairs]
@@ -173,6 +189,10 @@ def _order(got: np.ndarray, expected: np.ndarray) -> Diagnosis | None:
         if np.allclose(g, e[::-1], rtol=RTOL, atol=ATOL):
             how = _("they are reversed") if got.ndim > 1 else _("the order is reversed")
             return Diagnosis(mistake_id if got.ndim > 1 else M.PERMUTED, M.message(mistake_id, how=how))
+        for k in (1, -1):
+            if np.allclose(g, np.roll(e, k, axis=0), rtol=RTOL, atol=ATOL):
+                what = (_("values"), _("rows"), _("columns"))[0 if got.ndim == 1 else 1 + axis]
+                return Diagnosis(M.SHIFTED, M.message(M.SHIFTED, what=what, k=f"{k:+d}"))
         matches = [[np.allclose(gi, ej, rtol=RTOL, atol=ATOL) for ej in e] for gi in g]
         if all(any(row) for row in matches) and all(any(col) for col in zip(*matches, strict=True)):
             if got.ndim == 1:
@@ -209,6 +229,8 @@ def relations(got: np.ndarray, expected: np.ndarray, m: int | None = None, speci
     """The first relation that holds between the learner's array and the expected one (same shape)."""
     if got.shape != expected.shape or not (np.isfinite(got).all() and np.isfinite(expected).all()):
         return None
+    if np.allclose(got, expected, rtol=RTOL, atol=ATOL):
+        return None  # no difference to name
     for test in (_ratio(got, expected, m), _offset(got, expected), _elementwise(got, expected), _order(got, expected)):
         if test is not None:
             return test
@@ -279,9 +301,9 @@ def diagnose(
             inner = relations(g.T, e, m)
             if inner is not None and inner.id != M.PARTLY:
                 return both(Diagnosis(M.TRANSPOSED, M.message(M.TRANSPOSED)), inner)
-        for diagnosis, value in tried:
+        for diagnosis, value in tried if g.size > 1 else ():  # one number has too many chance relations
             v = leaf(value)
-            if v is None or v.shape != g.shape or time.perf_counter() - start > budget:
+            if v is None or v.shape != g.shape or "+" in diagnosis.id or time.perf_counter() - start > budget:
                 continue
             inner = relations(g, v, m)
             if inner is not None and inner.id != M.PARTLY:

@@ -58,6 +58,10 @@ RECIPROCAL = define("reciprocal", N_("your values are 1 divided by the expected 
 ONE_MINUS = define("one_minus", N_("your values are 1 minus the expected ones: the complement, p instead of 1 − p?"))
 ROWS_PERMUTED = define("rows_permuted", N_("the right rows in the wrong order: {how}"))
 COLS_PERMUTED = define("cols_permuted", N_("the right columns in the wrong order: {how}"))
+SHIFTED = define(
+    "shifted",
+    N_("the {what} sit one place off ({k}): an index off by one, such as a label + 1 or a range that starts at 1?"),
+)
 PERMUTED = define("permuted", N_("the right values in the wrong places: check which index is which"))
 TRANSPOSED = define(
     "transposed", N_("your values are the transpose of the expected ones: swap the indices, or drop a .T")
@@ -141,7 +145,7 @@ RAGGED = define(
     "ragged",
     N_(
         "{label} is a list whose items have different shapes or types ({what}), so it is not one array: "
-        "did you append a tuple (the loss and its gradient) instead of the number?"
+        "did you append a tuple or a list (for example the pair (loss, gradient) where the loss alone was meant)?"
     ),
 )
 GENERATOR = define(

@@ -185,6 +185,9 @@ def gradient_descent_step(fn) -> None:
     new = call(fn, params, grads, lr, name="gradient_descent_step")
     _expect_step(new, params, grads, lr)
     probes.new_object("the returned dict", new, params)
+    same_shapes = {k: r.normal(size=v.shape) for k, v in params.items()}
+    again = (same_shapes, probes.reordered({k: r.normal(size=v.shape) for k, v in params.items()}, r), lr)
+    probes.fresh(fn, lambda: again, GD_STEP, new, "gradient_descent_step", lambda got, args: _expect_step(got, *args))
     keys, _ = probes.layer_keys(r)
     other = _gd_problem(r, keys)
     probes.random_keys(fn, other, keys, list(params), "gradient_descent_step", lambda got: _expect_step(got, *other))
