@@ -251,6 +251,8 @@ def expect_tuple(label: str, got, n: int) -> tuple:
     """``got`` must be a tuple (or list) of n items."""
     if got is None:
         _fail(M.NONE, label=label)
+    if isinstance(got, Iterator) or inspect.isgenerator(got):
+        _fail(M.GENERATOR, label=label)
     if not isinstance(got, (tuple, list)) or len(got) != n:
         what = _("{n} item(s)").format(n=len(got)) if isinstance(got, (tuple, list)) else _what(got)
         _fail(M.NOT_TUPLE, label=label, n=n, what=what)

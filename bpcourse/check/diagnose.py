@@ -93,13 +93,24 @@ class Reference:
         """(diagnosis, value) for each switch, then for each compatible pair of switches."""
         fields = {**self.fields, **fields}
         for mistake_id, switches in self.variants.items():
-            yield Diagnosis(mistake_id, M.message(mistake_id, **fields)), self(*inputs, **switches)
+            value = self._safely(inputs, switches)
+            if value is not None:
+                yield Diagnosis(mistake_id, M.message(mistake_id, **fields)), value
         if pairs:
             for (id_a, sw_a), (id_b, sw_b) in itertools.combinations(self.variants.items(), 2):
                 if sw_a.keys() & sw_b.keys():
                     continue  # two settings of one switch cannot both hold
-                first = Diagnosis(id_a, M.message(id_a, **fields))
-                yield both(first, Diagnosis(id_b, M.message(id_b, **fields))), self(*inputs, **sw_a, **sw_b)
+                value = self._safely(inputs, {**sw_a, **sw_b})
+                if value is not None:
+                    first = Diagnosis(id_a, M.message(id_a, **fields))
+                    yield both(first, Diagnosis(id_b, M.message(id_b, **fields))), value
+
+    def _safely(self, inputs, switches):
+        """A near miss, or None when that mistake cannot even be computed for these shapes."""
+        try:
+            return self(*inputs, **switches)
+        except (ValueError, IndexError, ZeroDivisionError, FloatingPointError):
+            return None
 
 
 def distinct(draw: Callable[[], tuple], expected: Callable, near: Callable, tries: int = 50, rtol: float = 1e-3):
