@@ -2,8 +2,8 @@
 
 Messages are whole templates with named placeholders, never sentences assembled from pieces, so
 that ``pybabel extract -k _ -k N_`` finds each one (``N_`` marks a template stored for later) and a
-translator sees it whole. Catalogs are GNU gettext files, ``bpcourse/locale/<lang>/LC_MESSAGES/bpcourse.mo``; a language without one falls
-back to English.
+translator sees it whole. Catalogs are GNU gettext files,
+``bpcourse/locale/<lang>/LC_MESSAGES/bpcourse.mo``; a language without one falls back to English.
 
     bp.set_language("zh")   # the rest of the session speaks Simplified Chinese where translated
 """

@@ -45,6 +45,9 @@ PRIME_OF_Z = define("prime_of_z", N_("σ′(z) = σ(z)(1 − σ(z)) uses σ(z), 
 PRIME_IS_SIGMA = define("prime_is_sigma", N_("that is σ(z) itself: multiply it by (1 − σ(z))"))
 PRIME_MISSING_SIGMA = define("prime_missing_sigma", N_("the factor σ(z) is missing: σ′(z) = σ(z)(1 − σ(z))"))
 PRIME_PLUS = define("prime_plus", N_("σ′(z) = σ(z)(1 − σ(z)): a minus, not a plus"))
+PRIME_TANH_FORM = define(
+    "prime_tanh_form", N_("1 − σ² is tanh's derivative (1 − tanh²); the sigmoid's is σ(z)(1 − σ(z))")
+)
 PRIME_TWICE = define("prime_of_sigma", N_("you applied sigmoid twice: σ′ takes z, not σ(z)"))
 GD_PLUS = define("gd_plus", N_("wrong sign: step against the gradient, θ − α·g, to lower the loss"))
 GD_NO_LR = define("gd_no_lr", N_("the learning rate α is missing: θ − α·g"))
@@ -52,6 +55,12 @@ GD_DIVIDE = define("gd_divide", N_("multiply the gradient by α, do not divide b
 GD_STEP_ONLY = define("gd_step_only", N_("return the new parameter θ − α·g, not only the step −α·g"))
 GD_NOT_UPDATED = define("gd_not_updated", N_("params[{key!r}] was not updated: {why}"))
 STABLE_SIGMOID = N_("for z < 0 use e^z/(1 + e^z), which only exponentiates negative numbers (np.where picks per entry)")
+
+
+SIGMOID_IS_TANH = define("sigmoid_is_tanh", N_("that is tanh(z), another activation: σ(z) = 1/(1 + e^(−z))"))
+SIGMOID_IS_PRIME = define(
+    "sigmoid_is_derivative", N_("that is the derivative σ(z)(1 − σ(z)) (task 2); task 1 asks for σ(z) itself")
+)
 
 
 def _sigmoid(Z, form="right"):
@@ -63,6 +72,8 @@ def _sigmoid(Z, form="right"):
         "denominator_minus": lambda: 1.0 / (1.0 - E),
         "no_reciprocal": lambda: E,
         "no_reciprocal_sum": lambda: 1.0 + E,
+        "tanh": lambda: np.tanh(Z),
+        "derivative": lambda: act.sigmoid(Z) * (1.0 - act.sigmoid(Z)),
     }[form]()
 
 
@@ -73,6 +84,8 @@ SIGMOID = Reference(
         DENOMINATOR_MINUS: {"form": "denominator_minus"},
         NO_RECIPROCAL: {"form": "no_reciprocal"},
         "no_reciprocal_sum": {"form": "no_reciprocal_sum"},
+        SIGMOID_IS_TANH: {"form": "tanh"},
+        SIGMOID_IS_PRIME: {"form": "derivative"},
     },
 )
 define("no_reciprocal_sum", N_("σ(z) = 1/(1 + e^(−z)): you returned 1 + e^(−z) without the 1/(…)"))
@@ -95,11 +108,14 @@ def sigmoid(fn) -> None:
     expect_array("sigmoid at z = −1000, −40, 0, 40, 1000", got, act.sigmoid(edge))
 
 
-def _sigmoid_prime(Z, of="sigma", negate=False, plus=False, drop=None):
+def _sigmoid_prime(Z, of="sigma", negate=False, plus=False, drop=None, tanh_form=False):
     """σ′(z) = σ(z)(1 − σ(z)) with switches: ``of`` what the factors are made of ('sigma', 'z', 'sigma_twice'),
-    ``negate`` σ(−z), ``plus`` (1 + σ) for (1 − σ), ``drop`` one factor ('first' or 'second')."""
+    ``negate`` σ(−z), ``plus`` (1 + σ) for (1 − σ), ``drop`` one factor ('first' or 'second'), ``tanh_form``
+    tanh's derivative 1 − σ² applied to σ."""
     Zs = -Z if negate else Z
     S = {"sigma": lambda: act.sigmoid(Zs), "z": lambda: Zs, "sigma_twice": lambda: act.sigmoid(act.sigmoid(Zs))}[of]()
+    if tanh_form:
+        return 1.0 - S * S
     first, second = S, (1.0 + S if plus else 1.0 - S)
     return {None: first * second, "first": second, "second": first}[drop]
 
@@ -113,6 +129,7 @@ SIGMOID_PRIME = Reference(
         PRIME_PLUS: {"plus": True},
         PRIME_MISSING_SIGMA: {"drop": "first"},
         PRIME_IS_SIGMA: {"drop": "second"},
+        PRIME_TANH_FORM: {"tanh_form": True},
     },
 )
 
@@ -160,6 +177,27 @@ GD_STEP = Reference(
 )
 
 
+GD_BY_POSITION = define(
+    "gd_by_position",
+    N_(
+        "it fails when grads lists its keys in another order than params: pair each parameter with its "
+        "gradient by name, grads[name], not by position (zip of the two dicts' values)"
+    ),
+)
+
+
+def _by_position(args, got) -> bool:
+    """True when ``got`` is the update with params and grads paired by position."""
+    params, grads, lr = args
+    if not isinstance(got, dict):
+        return False
+    try:
+        paired = {k: p - lr * g for (k, p), g in zip(params.items(), grads.values(), strict=True)}
+    except ValueError:
+        return False
+    return close(got, paired)
+
+
 def _gd_problem(r, keys):
     params = {k: r.normal(size=(int(r.integers(1, 4)), int(r.integers(1, 4)))) for k in keys}
     grads = {k: r.normal(size=v.shape) for k, v in params.items()}
@@ -187,7 +225,14 @@ def gradient_descent_step(fn) -> None:
     probes.new_object("the returned dict", new, params)
     same_shapes = {k: r.normal(size=v.shape) for k, v in params.items()}
     again = (same_shapes, probes.reordered({k: r.normal(size=v.shape) for k, v in params.items()}, r), lr)
-    probes.fresh(fn, lambda: again, GD_STEP, new, "gradient_descent_step", lambda got, args: _expect_step(got, *args))
+    try:
+        probes.fresh(
+            fn, lambda: again, GD_STEP, new, "gradient_descent_step", lambda got, args: _expect_step(got, *args)
+        )
+    except Mistake as exc:
+        if exc.mistake_id == "raised" or _by_position(again, call(fn, *again, name="gradient_descent_step")):
+            raise Mistake(message(GD_BY_POSITION), GD_BY_POSITION) from None
+        raise
     keys, _ = probes.layer_keys(r)
     other = _gd_problem(r, keys)
     probes.random_keys(fn, other, keys, list(params), "gradient_descent_step", lambda got: _expect_step(got, *other))
