@@ -139,12 +139,14 @@ def expect_array(
     m: int | None = None,
     near_misses: Iterable[tuple[Diagnosis, object]] = (),
     special: str = "",
+    inputs: dict | None = None,
 ) -> np.ndarray:
     """Compare the learner's array with the reference and name the difference.
 
     ``near_misses`` are (Diagnosis, value) pairs (``Reference.near_misses``, ``diagnose.given``);
     ``mistakes`` the older (value, message) form. ``m`` (the batch size) lets a result m times too
-    large or small be named; ``special`` says what is special where only part of the answer is wrong.
+    large or small be named; ``special`` says what is special where only part of the answer is wrong;
+    ``inputs`` ({name: array}) lets an answer that is a plain function of one input be named.
     """
     arr = as_float_array(label, got)
     expected = np.asarray(expected, dtype=np.float64)
@@ -176,7 +178,7 @@ def expect_array(
                 raise Mistake(_labelled(label, diagnosis.text), diagnosis.id)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise Mistake(M.message(M.NOT_FINITE, label=label, count=int(bad.sum()), index=first), M.NOT_FINITE)
-    found = diagnose(arr, expected, near, m, special)
+    found = diagnose(arr, expected, near, m, special, inputs=inputs)
     if found is not None:
         raise Mistake(_labelled(label, found.text), found.id)
     i = np.unravel_index(np.argmax(np.abs(arr - expected)), arr.shape)

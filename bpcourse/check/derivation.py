@@ -164,7 +164,9 @@ def output_delta(fn) -> None:
         if first is not None:
             _again(got, first, expected)
         near = [*OUTPUT_DELTA.near_misses(*args), *_summed(expected)]
-        first = expect_array("δ^L", got, expected, near_misses=near, m=args[2].shape[1])
+        first = expect_array(
+            "δ^L", got, expected, near_misses=near, m=args[2].shape[1], inputs={"A": args[0], "Z": args[2]}
+        )
 
 
 BP2_NO_PRIME = define("bp2_no_prime", N_("missing ⊙ σ′(z^l): BP2 is δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ′(z^l)"))
@@ -269,7 +271,14 @@ def hidden_delta(fn) -> None:
         expected = HIDDEN_DELTA(*args)
         if first is not None:
             _again(got, first, expected)
-        first = expect_array("δ^l", got, expected, near_misses=[*_hidden_near(*args), *_summed(expected)], m=5)
+        first = expect_array(
+            "δ^l",
+            got,
+            expected,
+            near_misses=[*_hidden_near(*args), *_summed(expected)],
+            m=5,
+            inputs={"Z": args[2], "(W^(l+1))ᵀ δ^(l+1)": args[0].T @ args[1]},
+        )
 
 
 DW_NO_MEAN = define(

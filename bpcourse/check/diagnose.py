@@ -248,6 +248,39 @@ def relations(got: np.ndarray, expected: np.ndarray, m: int | None = None, speci
     return _partly(got, expected, special)
 
 
+def _sig(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+FUNCTIONS = [  # (name as printed, f): what a learner may return by mistake, as a function of one input
+    ("{x}", lambda x: x),
+    ("−{x}", lambda x: -x),
+    ("tanh({x})", np.tanh),
+    ("σ({x})", _sig),
+    ("σ′({x}) = σ({x})(1 − σ({x}))", lambda x: _sig(x) * (1.0 - _sig(x))),
+    ("tanh′({x}) = 1 − tanh²({x})", lambda x: 1.0 - np.tanh(x) ** 2),
+    ("relu({x})", lambda x: np.maximum(x, 0.0)),
+    ("e^({x})", lambda x: np.exp(np.minimum(x, 700.0))),
+    ("{x}²", lambda x: x * x),
+    ("|{x}|", np.abs),
+]
+
+
+def of_inputs(got: np.ndarray, inputs: dict) -> Diagnosis | None:
+    """An answer that is a plain function (tanh, σ, σ′, relu, exp, …) of one of the item's inputs."""
+    for name, x in inputs.items():
+        x = leaf(x)
+        if x is None or x.shape != got.shape:
+            continue
+        for printed, f in FUNCTIONS:
+            with np.errstate(all="ignore"):
+                value = f(x)
+            if np.allclose(got, value, rtol=RTOL, atol=ATOL):
+                what = printed.replace("{x}", name)
+                return Diagnosis(M.FUNCTION_OF_INPUT, M.message(M.FUNCTION_OF_INPUT, what=what))
+    return None
+
+
 def lag(steps_got: list, steps_expected: list) -> Diagnosis | None:
     """A sequence of per-step answers that runs one step behind or ahead of the expected one."""
     n = len(steps_expected)
@@ -288,11 +321,13 @@ def diagnose(
     m: int | None = None,
     special: str = "",
     budget: float = BUDGET,
+    inputs: dict | None = None,
 ) -> Diagnosis | None:
     """Name the mistake that turns ``expected`` into ``got``, or None.
 
     ``near_misses`` are (diagnosis, value) pairs from the item (``Reference.near_misses``,
-    ``given``); values may be any structure ``close`` compares. Singles are tried first, then
+    ``given``); values may be any structure ``close`` compares. ``inputs`` ({name: array}) lets an
+    answer that is a plain function of one input (tanh(Z), σ′(Z), …) be named. Singles are tried first, then
     generic relations, then a near miss combined with a relation while ``budget`` seconds last.
     """
     start = time.perf_counter()
@@ -308,6 +343,9 @@ def diagnose(
         found = relations(g, e, m, special)
         if found is not None and found.id != M.PARTLY:
             return found
+        plain = of_inputs(g, inputs or {})
+        if plain is not None:
+            return plain
         if g.ndim == 2 and g.shape == e.shape[::-1] and g.shape[0] != g.shape[1]:
             inner = relations(g.T, e, m)
             if inner is not None and inner.id != M.PARTLY:

@@ -76,6 +76,10 @@ LAG_BEHIND = define(
 LAG_AHEAD = define("lag_ahead", N_("step {t} gives what step {t_next} should: one step ahead (is t one too large?)"))
 SWAPPED = define("swapped", N_("{a} and {b} are swapped: return them in the order {order}"))
 PARTLY = define("partly", N_("right except at {where}: look at what is special there ({special})"))
+FUNCTION_OF_INPUT = define(
+    "function_of_input",
+    N_("your values are exactly {what}: a formula of its own, not the one the task asks for; compare the two"),
+)
 CACHED = define(
     "cached",
     N_(

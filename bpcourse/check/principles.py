@@ -101,7 +101,7 @@ def sigmoid(fn) -> None:
 
     (Z,) = draw()
     got = call(fn, Z, name="sigmoid")
-    expect_array("sigmoid(Z)", got, SIGMOID(Z), near_misses=SIGMOID.near_misses(Z, pairs=False))
+    expect_array("sigmoid(Z)", got, SIGMOID(Z), near_misses=SIGMOID.near_misses(Z, pairs=False), inputs={"Z": Z})
     probes.fresh(fn, draw, act.sigmoid, got, "sigmoid")
     edge = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
     got = probes.stable(fn, (edge,), "sigmoid", STABLE_SIGMOID)
@@ -147,7 +147,7 @@ def sigmoid_prime(fn) -> None:
     expected = SIGMOID_PRIME(Z)
     if not close(got, expected):
         probes.blame_earlier(fn, "sigmoid", lambda s: s(Z) * (1.0 - s(Z)), got, "sigmoid_prime(Z)")
-    expect_array("sigmoid_prime(Z)", got, expected, near_misses=SIGMOID_PRIME.near_misses(Z))
+    expect_array("sigmoid_prime(Z)", got, expected, near_misses=SIGMOID_PRIME.near_misses(Z), inputs={"Z": Z})
     probes.fresh(fn, draw, SIGMOID_PRIME, got, "sigmoid_prime")
     edge = np.array([[-1000.0, 0.0, 1000.0]])
     expect_array("sigmoid_prime at z = −1000, 0, 1000", call(fn, edge, name="sigmoid_prime"), np.array([[0, 0.25, 0]]))
