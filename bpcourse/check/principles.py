@@ -212,7 +212,7 @@ def _expect_step(new, params, grads, lr) -> None:
             why = _("biases are parameters too") if k.startswith("b") else _("every parameter takes a step")
             raise Mistake(message(GD_NOT_UPDATED, key=k, why=why), GD_NOT_UPDATED)
         near = [(d, v[k]) for d, v in GD_STEP.near_misses(params, grads, lr, pairs=False)]
-        expect_array(f"the new {k}", new[k], expected[k], near_misses=near)
+        expect_array(_("the new {name}").format(name=k), new[k], expected[k], near_misses=near)
 
 
 @item("ex01_gd_step", 2, "gradient_descent_step", WHY_DOWN)

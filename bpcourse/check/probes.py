@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..i18n import _
 from . import mistakes as M
 from .calling import Mistake, call
 from .diagnose import close
@@ -88,7 +89,7 @@ def random_keys(fn: Callable, args: tuple, keys: list[str], usual: list[str], na
         if exc.mistake_id == M.HARD_CODED_KEYS:
             raise
         text = M.message(M.HARD_CODED_KEYS, expected_keys=usual, keys=keys)
-        raise Mistake(f"{text} ({exc})", M.HARD_CODED_KEYS) from None
+        raise Mistake(_("{mistake} ({detail})").format(mistake=text, detail=exc), M.HARD_CODED_KEYS) from None
 
 
 def stable(fn: Callable, args: tuple, name: str, how: str):

@@ -749,7 +749,9 @@ def _judge_train(got, args, fn=None) -> None:
         raise Mistake(message(LOOP_CONSTANT), LOOP_CONSTANT)
     expect_array("losses", trace, ref_losses, near_misses=[(d, v[1]) for d, v in near])
     for k in KEYS:
-        expect_array(f"the final {k}", new[k], ref_params[k], near_misses=[(d, v[0][k]) for d, v in near])
+        expect_array(
+            _("the final {name}").format(name=k), new[k], ref_params[k], near_misses=[(d, v[0][k]) for d, v in near]
+        )
     probes.new_object("the returned params", got[0], p)
 
 
