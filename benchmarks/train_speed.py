@@ -4,10 +4,15 @@
     python benchmarks/train_speed.py --threads 1     # one thread each
     python benchmarks/train_speed.py --quick         # fewer repeats, for a smoke test
 
-One step = ``net.loss_and_gradients(X, Y)`` + ``Adam.step``, float64, for two shapes:
-digits (64-128-64-10, batch 64) and MNIST-size (784-256-128-10, batch 128, random data).
-Compared in the same run, interleaved round by round so the machine's load hits all alike:
+One step = what ``bp.train`` runs per mini-batch: forward, loss, backward (``net._loss_and_gradients``)
+and an Adam update (``opt._step``), float64, for two shapes: digits (64-128-64-10, batch 64) and
+MNIST-size (784-256-128-10, batch 128, random data). ``bp.train`` validates its inputs once, before
+the first step, so no step pays for the checks. Compared in the same run, interleaved round by round
+so the machine's load hits all alike:
 
+  checked the public calls ``net.loss_and_gradients(X, Y)`` + ``opt.step(params, grads)``, which
+         validate every argument each time (shapes, keys, NaN/inf, probability targets): the price
+         of calling the library step by step from your own loop;
   loop   the same library, one column at a time (gradients accumulated, then one Adam step),
          as textbook code without vectorization does it;
   torch  the same network in PyTorch on the CPU in float64 (skipped when torch is not installed);
@@ -72,7 +77,19 @@ def ours(sizes, m):
     opt = bp.optim.Adam(lr=1e-3)
     X, Y, _ = data(sizes, m)
 
-    def step():
+    def step():  # the body of bp.train's loop, on arguments it validated once
+        _, grads = net._loss_and_gradients(X, Y)
+        opt._step(net.params, grads)
+
+    return step
+
+
+def checked(sizes, m):
+    net = bp.MLP(sizes, hidden="relu", output="softmax", seed=0)
+    opt = bp.optim.Adam(lr=1e-3)
+    X, Y, _ = data(sizes, m)
+
+    def step():  # the public calls: every argument validated on every call
         _, grads = net.loss_and_gradients(X, Y)
         opt.step(net.params, grads)
 
@@ -87,10 +104,11 @@ def loop(sizes, m):
     def step():
         total = {k: np.zeros_like(p) for k, p in net.params.items()}
         for j in range(m):  # one example at a time
-            _, g = net.loss_and_gradients(X[:, j : j + 1], Y[:, j : j + 1])
+            # the same unchecked path as ours, so the ratio measures vectorization alone
+            _, g = net._loss_and_gradients(np.ascontiguousarray(X[:, j : j + 1]), np.ascontiguousarray(Y[:, j : j + 1]))
             for k in total:
                 total[k] += g[k]
-        opt.step(net.params, {k: g / m for k, g in total.items()})  # the batch mean, as ours
+        opt._step(net.params, {k: g / m for k, g in total.items()})  # the batch mean, as ours
 
     return step
 
@@ -145,7 +163,7 @@ def timed(step, n):
 
 
 def measure(sizes, m):
-    contenders = {"ours": ours, "loop": loop, "limit": limit}
+    contenders = {"ours": ours, "checked": checked, "loop": loop, "limit": limit}
     if torch is not None:
         contenders["torch"] = pytorch
     steps = {name: make(sizes, m) for name, make in contenders.items()}
@@ -189,7 +207,7 @@ def train_digits_to_97():
 
 def main():
     load0 = os.getloadavg()
-    print("bpcourse train_speed: one training step = net.loss_and_gradients(X, Y) + Adam.step, float64")
+    print("bpcourse train_speed: one step of bp.train's loop (forward, loss, backward, Adam update), float64")
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores; "
         f"threads: NumPy/OpenBLAS {args.threads} (OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}), "
@@ -202,8 +220,8 @@ def main():
     )
     print()
     head = (
-        f"{'size':<7} {'layers':<16} {'batch':>5} {'ours ms':>9} {'loop ms':>9} {'torch ms':>9} {'limit ms':>9}"
-        f" {'ours/torch':>10} {'loop/ours':>9} {'limit/ours':>10}"
+        f"{'size':<7} {'layers':<16} {'batch':>5} {'ours ms':>9} {'checked ms':>10} {'loop ms':>9} {'torch ms':>9}"
+        f" {'limit ms':>9} {'ours/torch':>10} {'loop/ours':>9} {'limit/ours':>10} {'checked/ours':>12}"
     )
     print(head)
     print("-" * len(head))
@@ -214,10 +232,10 @@ def main():
         t = r.get("torch")
         vs_torch = "—" if t is None else f"{r['ours'] / t:.2f}x"
         print(
-            f"{name:<7} {'-'.join(map(str, sizes)):<16} {m:>5} {fmt_ms(r['ours']):>9} {fmt_ms(r['loop']):>9} "
-            f"{fmt_ms(t):>9} {fmt_ms(r['limit']):>9} "
+            f"{name:<7} {'-'.join(map(str, sizes)):<16} {m:>5} {fmt_ms(r['ours']):>9} {fmt_ms(r['checked']):>10} "
+            f"{fmt_ms(r['loop']):>9} {fmt_ms(t):>9} {fmt_ms(r['limit']):>9} "
             f"{vs_torch:>10} {r['loop'] / r['ours']:>8.1f}x "
-            f"{r['limit'] / r['ours']:>9.0%}"
+            f"{r['limit'] / r['ours']:>9.0%} {r['checked'] / r['ours']:>11.2f}x"
         )
     print()
     print("targets:")

@@ -3,6 +3,9 @@ r"""Offline data sets, one example per column: X (n_0, m), labels y (m,) of ints
 Everything is generated from a seed or read from the package's own data folder:
 nothing is downloaded. ``one_hot`` turns labels into Y (n_classes, m);
 ``train_test_split`` splits the columns with a seeded shuffle.
+
+Every argument is checked: m and classes whole numbers ≥ 1 (classes ≤ m), noise and std in
+[0, 1e6], seeds whole numbers ≥ 0 (or None); a bad one raises ``BPCourseError``.
 """
 
 from __future__ import annotations
@@ -11,11 +14,28 @@ from importlib import resources
 
 import numpy as np
 
-from .errors import BPCourseError
+from .errors import BPCourseError, as_matrix, flag, number, real_array, seed_value, size_ok, whole_number
 
 
 def _rng(seed) -> np.random.Generator:
-    return np.random.default_rng(seed)
+    return np.random.default_rng(seed_value("seed", seed))
+
+
+def _m(m) -> int:
+    m = whole_number("m", m, 1, hint=" (the number of examples)")
+    size_ok("X", (2, m))
+    return m
+
+
+def _spread(name: str, value) -> float:
+    return number(name, value, 0.0, 1e6, hint=" (a standard deviation; 0 for none)")
+
+
+def _classes(classes, m: int) -> int:
+    classes = whole_number("classes", classes, 1)
+    if classes > m:
+        raise BPCourseError(f"classes={classes} is more than the m={m} examples: every class needs an example")
+    return classes
 
 
 def xor(m: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -23,15 +43,16 @@ def xor(m: int = 200, noise: float = 0.15, seed: int = 0) -> tuple[np.ndarray, n
 
     ``xor(4, noise=0)`` is exactly the truth table: (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0.
     """
+    m, noise, rng = _m(m), _spread("noise", noise), _rng(seed)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     idx = np.arange(m) % 4
-    X = corners[idx].T + noise * _rng(seed).standard_normal((2, m))
+    X = corners[idx].T + noise * rng.standard_normal((2, m))
     return X, np.array([0, 1, 1, 0])[idx]
 
 
 def moons(m: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles; X (2, m), y (m,) in {0, 1}."""
-    rng = _rng(seed)
+    m, noise, rng = _m(m), _spread("noise", noise), _rng(seed)
     y = np.arange(m) % 2
     t = np.pi * rng.random(m)
     X = np.where(y == 0, [np.cos(t), np.sin(t)], [1 - np.cos(t), 0.5 - np.sin(t)])
@@ -39,8 +60,9 @@ def moons(m: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, 
 
 
 def circles(m: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A small circle (label 1, radius ``factor``) inside a large one (label 0, radius 1); X (2, m)."""
-    rng = _rng(seed)
+    """A small circle (label 1, radius ``factor``, 0 < factor < 1) inside a large one (label 0, radius 1); X (2, m)."""
+    m, noise, rng = _m(m), _spread("noise", noise), _rng(seed)
+    factor = number("factor", factor, 0.0, 1.0, low_open=True, high_open=True, hint=" (the small radius; try 0.5)")
     y = np.arange(m) % 2
     t = 2 * np.pi * rng.random(m)
     r = np.where(y == 1, factor, 1.0)
@@ -50,7 +72,8 @@ def circles(m: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 
 
 def spirals(m: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms; X (2, m), y (m,) in 0 … classes−1."""
-    rng = _rng(seed)
+    m = _m(m)
+    classes, noise, rng = _classes(classes, m), _spread("noise", noise), _rng(seed)
     y = np.arange(m) % classes
     r = rng.random(m)
     theta = y * 2 * np.pi / classes + 4 * r + noise * rng.standard_normal(m)
@@ -59,7 +82,8 @@ def spirals(m: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0) -
 
 def blobs(m: int = 300, classes: int = 3, std: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters whose centres sit on a circle of radius 4; X (2, m), y (m,)."""
-    rng = _rng(seed)
+    m = _m(m)
+    classes, std, rng = _classes(classes, m), _spread("std", std), _rng(seed)
     y = np.arange(m) % classes
     angle = 2 * np.pi * y / classes
     centres = 4 * np.array([np.cos(angle), np.sin(angle)])
@@ -68,7 +92,7 @@ def blobs(m: int = 300, classes: int = 3, std: float = 1.0, seed: int = 0) -> tu
 
 def sine(m: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Regression data y = sin(x) + noise for x uniform in [−π, π]; X (1, m), Y (1, m) floats."""
-    rng = _rng(seed)
+    m, noise, rng = _m(m), _spread("noise", noise), _rng(seed)
     X = np.sort(rng.uniform(-np.pi, np.pi, m))[None, :]
     return X, np.sin(X) + noise * rng.standard_normal((1, m))
 
@@ -79,6 +103,7 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     Pixels are counts 0–16; ``scale=True`` divides by 16 so X lies in [0, 1].
     Source and license: ``bpcourse/data/README.md``.
     """
+    scale = flag("scale", scale)
     with resources.files("bpcourse").joinpath("data/digits.npz").open("rb") as f:
         data = np.load(f)
         X, y = np.ascontiguousarray(data["X"].T, dtype=np.float64), data["y"].astype(np.int64)
@@ -87,19 +112,27 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 def one_hot(y, n_classes: int) -> np.ndarray:
     r"""One-hot columns: Y[k, i] = 1 if y_i = k else 0; y (m,) ints in 0 … n_classes−1 → Y (n_classes, m)."""
-    y = np.asarray(y)
+    n_classes = whole_number("n_classes", n_classes, 1)
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError) as exc:  # a ragged list
+        raise BPCourseError(f"one_hot expects labels of shape (m,); got {type(y).__name__} ({exc})") from None
     if y.ndim != 1:
         raise BPCourseError(f"one_hot expects labels of shape (m,); got shape {y.shape} (try y.ravel())")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not np.all(np.mod(y, 1) == 0):
-            example = y[np.mod(y, 1) != 0][0]
+    if not np.issubdtype(y.dtype, np.integer):
+        y = real_array("y", y, finite=False)  # bools become 0/1; text, complex and other objects are refused
+        whole = np.isfinite(y) & (y == np.floor(y))
+        if not whole.all():
+            example = y[~whole][0]
             raise BPCourseError(f"one_hot expects integer labels; got {y.dtype} values such as {example}")
         y = y.astype(np.int64)
+    size_ok("the one-hot Y", (n_classes, y.size))
     bad = (y < 0) | (y >= n_classes)
     if bad.any():
+        label = y[bad][0]
+        fix = "labels count from 0: fix them" if label < 0 else f"pass n_classes={int(y.max()) + 1} or fix the labels"
         raise BPCourseError(
-            f"one_hot got label {y[bad][0]} but n_classes={n_classes} allows only 0 … {n_classes - 1}; "
-            f"pass n_classes={int(y.max()) + 1} or fix the labels"
+            f"one_hot got label {label} but n_classes={n_classes} allows only 0 … {n_classes - 1}; {fix}"
         )
     Y = np.zeros((n_classes, y.size))
     Y[y, np.arange(y.size)] = 1.0
@@ -109,15 +142,22 @@ def one_hot(y, n_classes: int) -> np.ndarray:
 def train_test_split(X, y, test_size: float = 0.2, seed: int = 0):
     """Split the columns of X (n, m) and the examples of y ((m,) or (k, m)) with a seeded shuffle.
 
-    Returns X_train, X_test, y_train, y_test; the test part has round(test_size·m) examples.
+    Returns X_train, X_test, y_train, y_test; the test part has round(test_size·m) examples,
+    at least 1 and at most m − 1. y keeps its dtype (integer labels stay integers).
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X = as_matrix("X", X, min_cols=2)
     m = X.shape[1]
+    real_array("y", y, ndim=(1, 2))  # numbers, finite; y itself keeps its dtype
+    y = np.asarray(y)
     if y.shape[-1] != m:
         raise BPCourseError(f"X has {m} examples (columns) but y has {y.shape[-1]}; they must match")
-    if not 0 < test_size < 1:
-        raise BPCourseError(f"test_size must be between 0 and 1; got {test_size}")
-    perm = _rng(seed).permutation(m)
+    test_size = number("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True, what="between 0 and 1")
     n_test = int(round(test_size * m))
+    if not 1 <= n_test <= m - 1:
+        raise BPCourseError(
+            f"test_size={test_size:g} of {m} examples gives {n_test} test and {m - n_test} training examples; "
+            "both parts need at least one: choose test_size between 1/m and 1 − 1/m"
+        )
+    perm = _rng(seed).permutation(m)
     test, train = perm[:n_test], perm[n_test:]
     return X[:, train], X[:, test], y[..., train], y[..., test]

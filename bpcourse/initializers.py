@@ -4,32 +4,51 @@ r"""Weight initializations for W^l (n_l, n_{l-1}); biases always start at 0.
 - normal: W ~ N(0, scale²)
 - xavier: W ~ N(0, 2/(n_{l-1} + n_l))   (Glorot & Bengio 2010; for sigmoid/tanh)
 - he:     W ~ N(0, 2/n_{l-1})           (He et al. 2015; for the ReLU family)
+
+Each takes n_out, n_in (whole numbers ≥ 1), rng (a NumPy Generator) and scale (in (0, 1e6],
+used by 'normal' only) and checks them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .errors import choose
+from .activations import HIDDEN_ACTIVATIONS
+from .errors import choose, generator, number, size_ok, whole_number
+
+
+def _args(n_out, n_in, rng, scale) -> tuple[int, int, np.random.Generator, float]:
+    n_out, n_in = whole_number("n_out", n_out, 1), whole_number("n_in", n_in, 1)
+    size_ok("W", (n_out, n_in))
+    return (
+        n_out,
+        n_in,
+        generator("rng", rng),
+        number("scale", scale, 0.0, 1e6, low_open=True, hint=" (the standard deviation of 'normal')"),
+    )
 
 
 def zeros(n_out: int, n_in: int, rng: np.random.Generator, scale: float = 0.01) -> np.ndarray:
     """All-zero weights (n_out, n_in)."""
+    n_out, n_in, rng, scale = _args(n_out, n_in, rng, scale)
     return np.zeros((n_out, n_in))
 
 
 def normal(n_out: int, n_in: int, rng: np.random.Generator, scale: float = 0.01) -> np.ndarray:
     """W ~ N(0, scale²), shape (n_out, n_in)."""
+    n_out, n_in, rng, scale = _args(n_out, n_in, rng, scale)
     return scale * rng.standard_normal((n_out, n_in))
 
 
 def xavier(n_out: int, n_in: int, rng: np.random.Generator, scale: float = 0.01) -> np.ndarray:
     """Glorot/Xavier normal: W ~ N(0, 2/(n_in + n_out)), shape (n_out, n_in)."""
+    n_out, n_in, rng, scale = _args(n_out, n_in, rng, scale)
     return np.sqrt(2.0 / (n_in + n_out)) * rng.standard_normal((n_out, n_in))
 
 
 def he(n_out: int, n_in: int, rng: np.random.Generator, scale: float = 0.01) -> np.ndarray:
     """He/Kaiming normal: W ~ N(0, 2/n_in), shape (n_out, n_in)."""
+    n_out, n_in, rng, scale = _args(n_out, n_in, rng, scale)
     return np.sqrt(2.0 / n_in) * rng.standard_normal((n_out, n_in))
 
 
@@ -38,6 +57,7 @@ INITIALIZERS = {"zeros": zeros, "normal": normal, "xavier": xavier, "he": he}
 
 def default_for(hidden: str) -> str:
     """He for the ReLU family, Xavier for sigmoid and tanh."""
+    choose("hidden activation", hidden, dict.fromkeys(HIDDEN_ACTIVATIONS))
     return "he" if hidden in ("relu", "leaky_relu", "elu") else "xavier"
 
 

@@ -7,6 +7,11 @@ Each pair follows one pattern::
 
 and every ``d``-array has the shape of the array it differentiates. ``MLP`` is
 assembled from exactly these functions.
+
+Each function checks its arguments first (finite real arrays, one example per column,
+shapes that fit together, a cache as the matching forward function returned it) and
+raises ``BPCourseError`` otherwise; inside the network's training loop the checks are
+skipped, because the network validated its inputs once.
 """
 
 from __future__ import annotations
@@ -16,7 +21,18 @@ from typing import NamedTuple
 import numpy as np
 
 from . import activations as act
-from .errors import choose
+from .errors import (
+    BPCourseError,
+    as_matrix,
+    check_array,
+    checked,
+    choose,
+    describe,
+    flag,
+    number,
+    probabilities,
+    real_array,
+)
 
 
 class LinearCache(NamedTuple):
@@ -37,6 +53,96 @@ class BatchNormCache(NamedTuple):
     training: bool
 
 
+# ---- argument checks ---------------------------------------------------------------------
+
+
+def _column(name: str, v, n: int, of: str) -> np.ndarray:
+    v = real_array(name, v)
+    if v.shape != (n, 1):
+        tip = "; use .reshape(-1, 1)" if v.shape == (n,) else "; did you transpose it?" if v.shape == (1, n) else ""
+        raise BPCourseError(f"{name} has shape {v.shape} but must be ({n}, 1), one value per {of}{tip}")
+    return v
+
+
+def _cache(cache, kind: type, forward: str) -> tuple:
+    if not (isinstance(cache, tuple) and len(cache) == len(kind._fields)):
+        fields = ", ".join(kind._fields)
+        raise BPCourseError(
+            f"cache must be the {kind.__name__} ({fields}) that {forward} returned; got {describe(cache)}"
+        )
+    return cache
+
+
+def _linear_forward_args(A_prev, W, b):
+    W = as_matrix("W", W)
+    A_prev = as_matrix("A_prev", A_prev, rows=W.shape[1], expects=f"W of shape {W.shape}")
+    return A_prev, W, _column("b", b, W.shape[0], "row of W (a column of biases, one per unit)")
+
+
+def _linear_backward_args(dZ, cache, need_dA_prev=True):
+    A_prev, W = _cache(cache, LinearCache, "linear_forward")
+    W = as_matrix("cache.W", W)
+    A_prev = as_matrix("cache.A_prev", A_prev, rows=W.shape[1], expects=f"cache.W of shape {W.shape}")
+    dZ = as_matrix("dZ", dZ, rows=W.shape[0], cols=A_prev.shape[1])
+    return dZ, LinearCache(A_prev, W), flag("need_dA_prev", need_dA_prev)
+
+
+def _activation_forward_args(Z, name):
+    choose("activation", name, act.ACTIVATIONS)
+    return as_matrix("Z", Z), name
+
+
+def _activation_backward_args(dA, cache):
+    name, Z, A = _cache(cache, ActivationCache, "activation_forward")
+    choose("activation", name, act.ACTIVATIONS)
+    Z = as_matrix("cache.Z", Z)
+    A = as_matrix("cache.A", A, rows=Z.shape[0], cols=Z.shape[1])
+    if name == "softmax":
+        probabilities("cache.A", A, "softmax's output", columns_sum_to_one=True)
+    return as_matrix("dA", dA, rows=Z.shape[0], cols=Z.shape[1]), ActivationCache(name, Z, A)
+
+
+def _batchnorm_forward_args(Z, gamma, beta, eps=1e-5, running_mean=None, running_var=None, momentum=0.9, training=True):
+    training = flag("training", training)
+    Z = as_matrix("Z", Z, min_cols=1 if training else 0)
+    n = Z.shape[0]
+    gamma, beta = _column("gamma", gamma, n, "row (unit) of Z"), _column("beta", beta, n, "row (unit) of Z")
+    eps = number("eps", eps, 0.0, hint=" (the default is 1e-5)")
+    momentum = number("momentum", momentum, 0.0, 1.0, hint=" (the weight of the old running average; try 0.9)")
+    for name, r in (("running_mean", running_mean), ("running_var", running_var)):
+        if r is not None:
+            check_array(name, r, (n, 1), float_only=True, writable=True, hint="pass finite running averages")
+    if running_var is not None and (running_var < 0).any():
+        raise BPCourseError(f"running_var must be ≥ 0 (it averages variances); got {running_var.min():g}")
+    if training and eps == 0 and (Z.max(axis=1) == Z.min(axis=1)).any():
+        unit = int(np.argmax(Z.max(axis=1) == Z.min(axis=1)))
+        raise BPCourseError(
+            f"row {unit} of Z is constant over the batch, so its variance is 0 and eps=0 gives 0/0; "
+            "pass eps > 0 (the default is 1e-5)"
+        )
+    if not training:
+        if running_mean is None or running_var is None:
+            raise BPCourseError("batchnorm_forward(training=False) needs running_mean and running_var")
+        if eps == 0 and (running_var == 0).any():
+            raise BPCourseError("running_var has a 0 entry and eps=0, so 1/√(σ² + ε) is infinite; pass eps > 0")
+    return Z, gamma, beta, eps, running_mean, running_var, momentum, training
+
+
+def _batchnorm_backward_args(dout, cache):
+    Z_hat, inv_std, gamma, training = _cache(cache, BatchNormCache, "batchnorm_forward")
+    training = flag("cache.training", training)
+    Z_hat = as_matrix("cache.Z_hat", Z_hat, min_cols=1 if training else 0)
+    n, m = Z_hat.shape
+    inv_std = _column("cache.inv_std", inv_std, n, "row of Z")
+    gamma = _column("cache.gamma", gamma, n, "row of Z")
+    dout = as_matrix("dout", dout, rows=n, cols=m)
+    return dout, BatchNormCache(Z_hat, inv_std, gamma, training)
+
+
+# ---- the layers ---------------------------------------------------------------------------
+
+
+@checked(_linear_forward_args)
 def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, LinearCache]:
     r"""Z^l = W^l A^{l-1} + b^l.
 
@@ -45,6 +151,7 @@ def linear_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np
     return W @ A_prev + b, LinearCache(A_prev, W)
 
 
+@checked(_linear_backward_args)
 def linear_backward(
     dZ: np.ndarray, cache: LinearCache, need_dA_prev: bool = True
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
@@ -64,6 +171,7 @@ def linear_backward(
     return dA_prev, dW, db
 
 
+@checked(_activation_forward_args)
 def activation_forward(Z: np.ndarray, name: str) -> tuple[np.ndarray, ActivationCache]:
     r"""A^l = σ(Z^l), element-wise (softmax: per column); Z and A (n_l, m)."""
     sigma, _ = choose("activation", name, act.ACTIVATIONS)
@@ -71,6 +179,7 @@ def activation_forward(Z: np.ndarray, name: str) -> tuple[np.ndarray, Activation
     return A, ActivationCache(name, Z, A)
 
 
+@checked(_activation_backward_args)
 def activation_backward(dA: np.ndarray, cache: ActivationCache) -> np.ndarray:
     r"""dZ = dA ⊙ σ′(Z) (the second half of BP1/BP2); softmax uses its Jacobian. dZ has Z's shape."""
     name, Z, A = cache
@@ -80,6 +189,7 @@ def activation_backward(dA: np.ndarray, cache: ActivationCache) -> np.ndarray:
     return dA * sigma_prime(Z)
 
 
+@checked(_batchnorm_forward_args)
 def batchnorm_forward(
     Z: np.ndarray,
     gamma: np.ndarray,
@@ -110,14 +220,15 @@ def batchnorm_forward(
             running_var *= momentum
             running_var += (1.0 - momentum) * var
     else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batchnorm_forward(training=False) needs running_mean and running_var")
+        if running_mean is None or running_var is None:  # also checked before, in _batchnorm_forward_args
+            raise BPCourseError("batchnorm_forward(training=False) needs running_mean and running_var")
         mu, var = running_mean, running_var
     inv_std = 1.0 / np.sqrt(var + eps)
     Z_hat = (Z - mu) * inv_std
     return gamma * Z_hat + beta, BatchNormCache(Z_hat, inv_std, gamma, training)
 
 
+@checked(_batchnorm_backward_args)
 def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradients of batch normalization; dout (n, m) → dZ (n, m), dgamma (n, 1), dbeta (n, 1).
 

@@ -9,17 +9,68 @@ The fused versions ``softmax_cross_entropy`` and ``sigmoid_binary_cross_entropy`
 take the pre-activation Z = Z^L instead and return ``(L, dZ)`` with the simplified
 BP1, δ^L = (A − Y)/m. They never form log(A), so they stay exact when the output
 saturates.
+
+Each function checks its inputs: A (or Z) and Y finite, 2-D, of the same shape, with at
+least one example; for cross-entropy Y must hold probabilities (0/1 labels, one-hot
+columns or soft targets) and, after a softmax, every column of Y must sum to 1.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
+from .activations import OUTPUT_ACTIVATIONS, sigmoid
+from .errors import as_matrix, checked, choose, probabilities, same_shape
 
 _TINY = 1e-12  # keeps log(A) finite when a probability underflows to 0
+_ONE_HOT = "; for class labels y use bp.datasets.one_hot(y, n_classes)"
+_BINARY = "; use 0/1 labels as a (1, m) row, e.g. y.reshape(1, -1)"
 
 
+def _pair(name: str, A, Y) -> tuple[np.ndarray, np.ndarray]:
+    A = as_matrix(name, A, min_cols=1)
+    Y = as_matrix("Y", Y)
+    same_shape(name, A, "Y", Y)
+    return A, Y
+
+
+def _mse_args(A, Y):
+    return _pair("A", A, Y)
+
+
+def _cross_entropy_args(A, Y):
+    A, Y = _pair("A", A, Y)
+    probabilities("A", A, "cross-entropy (A holds the predicted probabilities, e.g. softmax outputs)")
+    probabilities("Y", Y, "categorical cross-entropy", columns_sum_to_one=True, hint=_ONE_HOT)
+    return A, Y
+
+
+def _binary_cross_entropy_args(A, Y):
+    A, Y = _pair("A", A, Y)
+    probabilities("A", A, "binary cross-entropy (A holds the predicted probabilities, e.g. sigmoid outputs)")
+    probabilities("Y", Y, "binary cross-entropy", hint=_BINARY)
+    return A, Y
+
+
+def _softmax_cross_entropy_args(Z, Y):
+    Z, Y = _pair("Z", Z, Y)
+    probabilities("Y", Y, "softmax with cross-entropy", columns_sum_to_one=True, hint=_ONE_HOT)
+    return Z, Y
+
+
+def _sigmoid_binary_cross_entropy_args(Z, Y):
+    Z, Y = _pair("Z", Z, Y)
+    probabilities("Y", Y, "sigmoid with binary cross-entropy", hint=_BINARY)
+    return Z, Y
+
+
+def _names(output, loss):
+    choose("output activation", output, dict.fromkeys(OUTPUT_ACTIVATIONS))
+    choose("loss", loss, LOSSES)
+    return output, loss
+
+
+@checked(_mse_args)
 def mse(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Mean squared error with the ½: L = (1/m) Σ_i ½‖a_i − y_i‖², dA = (A − Y)/m.
 
@@ -31,6 +82,7 @@ def mse(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(0.5 * np.sum(D * D) / m), D / m
 
 
+@checked(_cross_entropy_args)
 def cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Categorical cross-entropy of probabilities: L = −(1/m) Σ_i Σ_k y_ik log a_ik, dA = −Y/(m A).
 
@@ -41,6 +93,7 @@ def cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(-np.sum(Y * np.log(Ac)) / m), -Y / (m * Ac)
 
 
+@checked(_binary_cross_entropy_args)
 def binary_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Binary cross-entropy: L = −(1/m) Σ [y log a + (1 − y) log(1 − a)], dA = (A − Y)/(m A(1 − A))."""
     m = A.shape[1]
@@ -49,6 +102,7 @@ def binary_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarra
     return float(L), (Ac - Y) / (m * Ac * (1.0 - Ac))
 
 
+@checked(_softmax_cross_entropy_args)
 def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Softmax then categorical cross-entropy, from logits Z (n_L, m): returns (L, δ^L).
 
@@ -63,6 +117,7 @@ def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarr
     return float(-np.sum(Y * log_A) / m), (E / S - Y) / m  # E/S = softmax(Z), reusing the exponentials
 
 
+@checked(_sigmoid_binary_cross_entropy_args)
 def sigmoid_binary_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Sigmoid then binary cross-entropy, from logits Z (1, m) or (n_L, m): returns (L, δ^L).
 
@@ -83,6 +138,7 @@ FUSED = {
 }
 
 
+@checked(_names)
 def loss_on_output(output: str, loss: str):
     """The loss of predictions A for this output activation: binary CE after a sigmoid."""
     if loss == "cross_entropy" and output == "sigmoid":

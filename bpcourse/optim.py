@@ -2,26 +2,50 @@ r"""Optimizers with one interface: ``opt.step(params, grads)`` updates the array
 
 Each keeps its state per parameter name (velocities, squared-gradient averages) and
 takes its defaults from the paper or lecture that introduced it. g = ∂L/∂θ below.
+
+The hyperparameters are checked whenever they are set (in ``__init__`` or later):
+lr > 0, β (Momentum, RMSProp), β₁, β₂ (Adam) in [0, 1), ε > 0; and ``step`` checks that
+grads has exactly the keys and shapes of params, all finite, and that the optimizer's
+state belongs to these params (one optimizer per network, or ``reset()`` in between).
 """
 
 from __future__ import annotations
 
-import numbers
+import inspect
 
 import numpy as np
 
-from .errors import BPCourseError, choose
+from .errors import BPCourseError, all_finite, arrays_dict, arrays_like, check_finite, choose, number
+
+# The range of every hyperparameter name, checked by Optimizer.__setattr__. β = 1 would never forget
+# a gradient and β > 1 (or < 0) makes the averages grow without bound; ε = 0 can divide by 0.
+_BETA = dict(low=0.0, high=1.0, high_open=True)
+HYPERPARAMETERS = {
+    "lr": dict(low=0.0, low_open=True, hint=" (try 0.1 or 1e-3)"),
+    "beta": dict(_BETA, hint=" (the decay of the running average; try 0.9)"),
+    "beta1": dict(_BETA, hint=" (the decay of Adam's first moment; try 0.9)"),
+    "beta2": dict(_BETA, hint=" (the decay of Adam's second moment; try 0.999)"),
+    "eps": dict(low=0.0, low_open=True, hint=" (it keeps the division finite; try 1e-8)"),
+}
 
 
 class Optimizer:
-    """Base class: subclasses implement ``_update(name, theta, g)`` in place."""
+    """Base class: subclasses implement ``_update(name, theta, g)`` in place.
+
+    Setting an attribute named in ``HYPERPARAMETERS`` (lr, beta, beta1, beta2, eps) checks
+    its range and stores it as a float, so subclasses only assign them.
+    """
 
     def __init__(self, lr: float):
-        if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and np.isfinite(lr) and lr > 0):
-            raise BPCourseError(f"lr must be a positive number; got {lr!r} (try 0.1 or 1e-3)")
-        self.lr = float(lr)
+        self.lr = lr  # checked by __setattr__
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self.t = 0  # number of steps taken so far
+
+    def __setattr__(self, name: str, value) -> None:
+        spec = HYPERPARAMETERS.get(name)
+        if spec is not None:
+            value = number(name, value, **spec)
+        object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         hyper = {k: v for k, v in vars(self).items() if k not in ("state", "t") and not k.startswith("_")}
@@ -29,20 +53,48 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
     def step(self, params: dict, grads: dict) -> None:
-        """Apply one update to every array of ``params`` from the same-named array of ``grads``."""
-        missing = set(params) - set(grads)
-        if missing:
-            raise BPCourseError(f"grads lacks {sorted(missing)}; it must have the same keys as params")
+        """Apply one update to every array of ``params`` from the same-named array of ``grads``.
+
+        params: a dict of finite float arrays (updated in place); grads: the same keys, each a finite
+        array of the same shape. An update that overflows to inf or NaN raises (lower the learning rate).
+        """
+        arrays_dict("params", params, float_only=True, writable=True, finite=False)  # finite: checked after the step
+        arrays_like("grads", grads, params)
+        self._check_state(params)
+        with np.errstate(all="ignore"):
+            self._step(params, grads)
+        if not all_finite(list(params.values())):
+            for name, theta in params.items():
+                check_finite(
+                    f"params[{name!r}] after the update",
+                    theta,
+                    "either it held NaN or inf before the step, or lr × gradient overflowed: "
+                    f"use a smaller learning rate than {self.lr:g}",
+                )
+
+    def _step(self, params: dict, grads: dict) -> None:
+        # step without the checks: for bp.train, which checked params once and computes grads itself
         self.t += 1
         for name, theta in params.items():
-            g = grads[name]
-            if g.shape != theta.shape:
-                raise BPCourseError(f"grads[{name!r}] has shape {g.shape} but params[{name!r}] has {theta.shape}")
-            self._update(name, theta, g)
+            self._update(name, theta, grads[name])
+
+    def _check_state(self, params: dict) -> None:
+        """The state kept from earlier steps must belong to these params (same names and shapes)."""
+        for name, slots in self.state.items():
+            theta = params.get(name)
+            for key, slot in slots.items():
+                if theta is None or slot.shape != theta.shape:
+                    now = "params lacks it" if theta is None else f"params[{name!r}] has shape {theta.shape}"
+                    raise BPCourseError(
+                        f"this {type(self).__name__} holds state {key!r} of shape {slot.shape} for {name!r} from "
+                        f"earlier steps, but {now}: it was used on another network. Use a new optimizer per "
+                        "network, or call .reset() first"
+                    )
 
     def reset(self) -> None:
         """Forget all state, as if newly created."""
         self.state.clear()
+        self.__dict__.get("_scratch", {}).clear()  # Adam's work buffers, shaped like the old params
         self.t = 0
 
     def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
@@ -161,20 +213,42 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": R
 
 def make(name: str, **hyper) -> Optimizer:
     """Build an optimizer by name, e.g. ``make('adam', lr=1e-3)``."""
-    return choose("optimizer", name, OPTIMIZERS)(**hyper)
+    cls = choose("optimizer", name, OPTIMIZERS)
+    allowed = list(inspect.signature(cls).parameters)
+    unknown = [k for k in hyper if k not in allowed]
+    if unknown:
+        raise BPCourseError(f"{cls.__name__} has no hyperparameter {unknown}; it takes {allowed}")
+    return cls(**hyper)
 
 
 def global_norm(grads: dict) -> float:
     r"""‖g‖ = √(Σ over all arrays of Σ g²)."""
-    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    return _global_norm(arrays_dict("grads", grads))
+
+
+def _global_norm(grads: dict) -> float:
+    # global_norm without the checks (bp.train's clipping); the sum of squares is rescaled if it overflows
+    with np.errstate(over="ignore"):
+        total = sum(float(np.sum(g * g)) for g in grads.values())
+    if not np.isinf(total):
+        return float(np.sqrt(total))
+    s = max(float(np.max(np.abs(g))) for g in grads.values() if g.size)  # huge but finite gradients
+    return float(np.sqrt(sum(float(np.sum((g / s) ** 2)) for g in grads.values())) * s)
 
 
 def clip_grad_norm(grads: dict, max_norm: float) -> float:
     r"""Gradient clipping by global norm: if ‖g‖ > max_norm, scale every g by max_norm/‖g‖ in place.
 
     Returns the norm before clipping. The direction is kept; only the step length is capped.
+    grads: a dict of finite float arrays; max_norm: a positive number.
     """
-    norm = global_norm(grads)
+    max_norm = number("max_norm", max_norm, 0.0, low_open=True, hint=" (the largest global norm allowed; try 1.0)")
+    return _clip_grad_norm(arrays_dict("grads", grads, float_only=True, writable=True), max_norm)
+
+
+def _clip_grad_norm(grads: dict, max_norm: float) -> float:
+    # clip_grad_norm without the checks: for bp.train, which checked clip once
+    norm = _global_norm(grads)
     if norm > max_norm:
         for g in grads.values():
             g *= max_norm / norm

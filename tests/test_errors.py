@@ -16,6 +16,7 @@ def net():
 def test_error_classes():
     assert issubclass(BPCourseError, ValueError)  # `except ValueError` still catches it
     assert issubclass(bp.TrainingDiverged, FloatingPointError)
+    assert issubclass(bp.TrainingDiverged, BPCourseError)  # one `except bp.BPCourseError` catches every course error
 
 
 def test_examples_in_rows_says_pass_X_T(net):
@@ -146,7 +147,7 @@ def test_identity_output_with_cross_entropy_refused():
 
 
 def test_train_argument_errors(net):
-    X, Y = np.zeros((3, 5)), np.zeros((2, 5))
+    X, Y = np.zeros((3, 5)), bp.datasets.one_hot([0, 1, 0, 1, 0], 2)  # valid targets: columns sum to 1
     with pytest.raises(BPCourseError, match="optimizer must be a bp.optim optimizer .* got 'adam'"):
         bp.train(net, X, Y, optimizer="adam")
     with pytest.raises(BPCourseError, match="batch_size must be ≥ 1 or None; got 0"):

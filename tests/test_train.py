@@ -107,21 +107,31 @@ def test_clip_caps_the_update():
 
 
 def test_divergence_raises_naming_step_and_smaller_lr():
+    """The loss 2.21 → 4.8e26 → 4.8e104 → inf: the runaway criterion stops it at step 2, before the inf of step 4."""
     X, Y = bp.datasets.sine(40, seed=0)
     net = bp.MLP([1, 16, 1], hidden="relu", output="identity", loss="mse", seed=0)
     with pytest.raises(bp.TrainingDiverged) as err:
         bp.train(net, X, Y, bp.optim.SGD(lr=1e6), epochs=50, batch_size=10)
     assert str(err.value) == (
-        "training stopped at step 4 (epoch 1): the loss became inf. "
-        "The learning rate 1e+06 is probably too large; try 100000."
+        "training stopped at step 2 (epoch 1): the loss 4.81e+26 exceeded 2.21e+06 = 1e+06 × max(1, its first "
+        "value 2.21). The learning rate 1e+06 is probably too large; try 100000."
     )
+
+
+def test_divergence_on_nan_or_inf_names_it():
+    """A loss that jumps to inf in one step is named as such (the criterion compares finite losses)."""
+    X, Y = bp.datasets.sine(40, seed=0)
+    net = bp.MLP([1, 16, 1], hidden="relu", output="identity", loss="mse", seed=0)
+    net.params["W1"][...] = 1e200  # finite, but the forward pass overflows: Z² of the loss is inf
+    with pytest.raises(bp.TrainingDiverged, match=r"^training stopped at step 1 \(epoch 1\): the loss became inf\. "):
+        bp.train(net, X, Y, bp.optim.SGD(lr=0.1), epochs=2, batch_size=10)
 
 
 def test_divergence_stop_returns_history():
     X, Y = bp.datasets.sine(40, seed=0)
     net = bp.MLP([1, 16, 1], hidden="relu", output="identity", loss="mse", seed=0)
     hist = bp.train(net, X, Y, bp.optim.SGD(lr=1e6), epochs=50, batch_size=10, on_diverge="stop")
-    assert hist.diverged_at == 4
+    assert hist.diverged_at == 2
     assert len(hist.step_loss) == hist.diverged_at - 1  # every finite step recorded, not the bad one
     assert f"training stopped at step {hist.diverged_at}" in hist.message
     assert "probably too large" in hist.message
