@@ -22,7 +22,7 @@ from .base import WidgetPlot, slider
 
 STEPS = 200
 LOG10_LR = np.round(np.arange(-3.0, 0.76, 0.25), 2)  # the slider's grid: α = 10^-3 … 10^0.75
-YMAX = 1e3  # losses above this are off the chart (diverged runs reach ~1e305 before they overflow)
+YMAX = 1e3  # losses above this are off the chart (bp.train stops a run once its loss passes 1e6 × max(1, first))
 
 
 class Run(NamedTuple):
@@ -222,7 +222,7 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
         for r in runs:
             ax.plot(np.arange(len(r.step_loss)), np.minimum(r.step_loss, 10 * YMAX), color="0.85", lw=1)
         (curve,) = ax.plot([], [], lw=2.5, color="#1f77b4", label="chosen α")
-        (blowup,) = ax.plot([], [], "x", color="#d62728", ms=10, mew=2.5, label="loss became inf")
+        (blowup,) = ax.plot([], [], "x", color="#d62728", ms=10, mew=2.5, label="training stopped: the loss ran away")
         ax.set_yscale("log")
         ax.set_ylim(5e-3, YMAX)
         ax.set_xlim(0, STEPS)
