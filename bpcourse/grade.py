@@ -21,6 +21,7 @@ import copy
 import csv
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,19 @@ import nbformat
 from .check.core import GRADER_ENV
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+SEED_ENV = "BPCOURSE_GRADE_SEED"  # the student's name: check inputs are seeded from (student, grade_id)
+
+
+def _grade_id(cell) -> str | None:
+    """The cell's nbgrader grade_id if its metadata is well formed (a dict holding a string), else None.
+
+    A submission controls its own metadata: ``"nbgrader": "x"`` or a list-valued grade_id must not
+    crash the class's run; such a cell is treated as a cell of the learner's own.
+    """
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
 
 
 @dataclass
@@ -86,7 +100,7 @@ def prepare(nb: nbformat.NotebookNode, source: Source) -> tuple[nbformat.Noteboo
     """The notebook to execute: locked and check cells restored, deleted checks appended, outputs dropped."""
     notes, seen, cells = [], set(), []
     for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        grade_id = _grade_id(cell)
         if grade_id in source.locked:
             if grade_id in seen:
                 continue  # a copy of a locked cell: only the original runs
@@ -103,15 +117,18 @@ def prepare(nb: nbformat.NotebookNode, source: Source) -> tuple[nbformat.Noteboo
     return nb, notes
 
 
-def _kernel_env() -> dict:
+def _kernel_env(student: str = "") -> dict:
     env = os.environ.copy()
     env[GRADER_ENV] = "1"
+    env[SEED_ENV] = student
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p)
     env.pop("NBGRADER_EXECUTION", None)
     return env
 
 
-def execute(nb: nbformat.NotebookNode, timeout: float, workdir: Path) -> tuple[nbformat.NotebookNode | None, str]:
+def execute(
+    nb: nbformat.NotebookNode, timeout: float, workdir: Path, student: str = ""
+) -> tuple[nbformat.NotebookNode | None, str]:
     """Run ``nb`` in a fresh kernel whose working folder is ``workdir``; returns (executed nb, problem).
 
     All cells run even when some raise. ``timeout`` bounds the whole notebook (kernel start-up
@@ -123,10 +140,12 @@ def execute(nb: nbformat.NotebookNode, timeout: float, workdir: Path) -> tuple[n
     nbformat.write(nb, workdir / "submission.ipynb")
     deadline: list[float] = []  # set when the first cell starts
 
-    def time_left(cell) -> int:
+    def time_left(cell) -> float:
+        # one deadline for the whole notebook: a cell that starts after it gets 10 ms, so many short
+        # cells cannot outlive the limit by a second each
         if not deadline:
             deadline.append(time.monotonic() + float(timeout))
-        return max(1, round(deadline[0] - time.monotonic()))
+        return max(0.01, deadline[0] - time.monotonic())
 
     client = NotebookClient(
         nb,
@@ -138,7 +157,7 @@ def execute(nb: nbformat.NotebookNode, timeout: float, workdir: Path) -> tuple[n
         record_timing=False,
     )
     try:
-        client.execute(env=_kernel_env(), stderr=subprocess.DEVNULL)  # the kernel's own log lines
+        client.execute(env=_kernel_env(student), stderr=subprocess.DEVNULL)  # the kernel's own log lines
     except CellTimeoutError:
         return None, f"timed out after {timeout:g} s"
     except DeadKernelError:
@@ -153,7 +172,7 @@ def score(executed: nbformat.NotebookNode | None, source: Source) -> tuple[dict[
     cells = {}
     if executed is not None:
         for cell in executed.cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            grade_id = _grade_id(cell)
             if grade_id and cell.cell_type == "code":
                 cells.setdefault(grade_id, cell)
     points, feedback = {}, {}
@@ -172,7 +191,7 @@ def score(executed: nbformat.NotebookNode | None, source: Source) -> tuple[dict[
     return points, feedback
 
 
-def grade_notebook(path: Path, source: Source, timeout: float) -> Result:
+def grade_notebook(path: Path, source: Source, timeout: float, student: str = "") -> Result:
     """Grade one submitted notebook; every problem becomes a note, never an exception."""
     result = Result(points={i.grade_id: 0.0 for i in source.items})
     stem = Path(source.name).stem
@@ -185,7 +204,7 @@ def grade_notebook(path: Path, source: Source, timeout: float) -> Result:
     nb, notes = prepare(nb, source)
     result.notes += [f"{stem}: {n}" for n in notes]
     with tempfile.TemporaryDirectory(prefix="bpcourse-grade-") as tmp:
-        executed, problem = execute(nb, timeout, Path(tmp))
+        executed, problem = execute(nb, timeout, Path(tmp), student)
     if problem:
         result.notes.append(f"{stem}: {problem}")
     if problem.startswith("timed out") or executed is None:
@@ -201,6 +220,20 @@ def find_submission(student_dir: Path, name: str) -> Path | None:
         return direct
     deeper = sorted(p for p in student_dir.glob(f"*/{name}") if p.is_file())
     return deeper[0] if deeper else None
+
+
+def _misnamed(student_dir: Path, stem: str) -> list[str]:
+    """Uploads that look like the exercise under another name, e.g. 'ex02_steps (1).ipynb'."""
+    found = sorted(p for p in student_dir.rglob("*.ipynb") if p.is_file() and p.stem != stem)
+    key = stem.lower()
+    return [
+        str(p.relative_to(student_dir)) for p in found if p.stem.lower().startswith(key[:4]) or key in p.stem.lower()
+    ]
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A text field that no spreadsheet runs as a formula: a leading =, +, -, @, tab or CR gets a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def write_csv_atomically(rows: list[dict], columns: list[str], out: Path) -> None:
@@ -237,19 +270,27 @@ def grade(
     students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     # Columns for every exercise that somebody handed in.
     used = [s for s in sources if any(find_submission(d, s.name) for d in students)]
-    columns = ["student", *[i.grade_id for s in used for i in s.items], "total", "notes"]
+    columns = ["student", *[i.grade_id for s in used for i in s.items], "total", "possible", "notes"]
+    possible = sum(i.points for s in used for i in s.items)
+    hidden = sorted(p.name for p in submissions.iterdir() if p.is_dir() and p.name.startswith("."))
+    if hidden:
+        print(f"bpcourse grade: not graded, hidden folder(s) in {submissions}: {', '.join(hidden)}", file=sys.stderr)
     feedback_dir = feedback_dir if feedback_dir is not None else out.parent / "feedback"
     feedback_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for student_dir in tqdm(students, desc="grading", unit="student", disable=not progress):
-        row, notes, lines = {"student": student_dir.name}, [], []
+        row, notes, lines = {"student": spreadsheet_safe(student_dir.name)}, [], []
         for source in used:
             path = find_submission(student_dir, source.name)
             stem = Path(source.name).stem
             if path is None:
-                result = Result(points={i.grade_id: 0.0 for i in source.items}, notes=[f"{stem}: not submitted"])
+                note = f"{stem}: not submitted"
+                near = _misnamed(student_dir, stem)
+                if near:
+                    note += f" (found {', '.join(repr(n) for n in near)}: rename it to {source.name} to have it graded)"
+                result = Result(points={i.grade_id: 0.0 for i in source.items}, notes=[note])
             else:
-                result = grade_notebook(path, source, timeout)
+                result = grade_notebook(path, source, timeout, student_dir.name)
             row.update({k: _fmt(v) for k, v in result.points.items()})
             notes += result.notes
             lines.append(f"== {stem} ==")
@@ -257,9 +298,8 @@ def grade(
             lines += [result.feedback.get(i.grade_id, "") for i in source.items if result.feedback.get(i.grade_id)]
             lines.append("")
         earned = sum(float(row[i.grade_id]) for s in used for i in s.items)
-        row["total"], row["notes"] = _fmt(earned), "; ".join(notes)
+        row["total"], row["possible"], row["notes"] = _fmt(earned), _fmt(possible), spreadsheet_safe("; ".join(notes))
         rows.append(row)
-        possible = sum(i.points for s in used for i in s.items)
         header = f"Feedback for {student_dir.name}: {earned:g} of {possible:g} points\n\n"
         (feedback_dir / f"{student_dir.name}.txt").write_text(header + "\n".join(lines), encoding="utf-8")
     write_csv_atomically(rows, columns, out)

@@ -58,6 +58,20 @@ def graded(tmp_path_factory):
     hostile.cells.insert(3, new_code_cell(fake + "        print('[PASS] faked')\n\nbp = _Fake()"))
     _write(subs / "fay" / "ps1", hostile)  # nbgrader's deeper layout: <student>/<assignment>/<notebook>
 
+    # Malformed metadata of any type on a learner's cell must not crash the class's run.
+    odd = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    odd.cells.insert(2, new_code_cell("x = 1", metadata={"nbgrader": "x"}))
+    odd.cells.insert(3, new_code_cell("y = 2", metadata={"nbgrader": {"grade_id": ["a", "b"], "grade": True}}))
+    _write(subs / "=HYPERLINK(1)", odd)  # a name a spreadsheet would run as a formula
+
+    naps = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    naps.cells[2:2] = [new_code_cell("import time\ntime.sleep(0.5)") for _ in range(40)]  # 20 s of short cells
+    _write(subs / "gus", naps)
+
+    (subs / "hal").mkdir()
+    shutil.copy(ROOT / "solutions" / NAME, subs / "hal" / "ex01_principles (1).ipynb")  # a browser's renamed download
+    _write(subs / ".hidden", solution)
+
     out = tmp / "grades.csv"
     out.write_text("old content\n", encoding="utf-8")
     rows = grade_mod.grade(subs, out, ROOT / "solutions", timeout=TIMEOUT, feedback_dir=tmp / "feedback")
@@ -73,8 +87,38 @@ def test_csv_columns_and_one_row_per_student(graded):
     _, out, _ = graded
     with out.open(newline="", encoding="utf-8") as f:
         header = next(csv.reader(f))
-    assert header == ["student", *ITEMS, "total", "notes"]
-    assert list(_table(out)) == ["ada", "bob", "cy", "dee", "eve", "fay"]
+    assert header == ["student", *ITEMS, "total", "possible", "notes"]
+    assert list(_table(out)) == ["'=HYPERLINK(1)", "ada", "bob", "cy", "dee", "eve", "fay", "gus", "hal"]
+    assert {row["possible"] for row in _table(out).values()} == {"9"}
+
+
+def test_malformed_metadata_renamed_uploads_and_many_short_cells(graded):
+    table = _table(graded[1])
+    assert table["'=HYPERLINK(1)"]["total"] == "9" and table["'=HYPERLINK(1)"]["notes"] == ""
+    assert table["gus"]["total"] == "0"
+    assert table["gus"]["notes"] == f"ex01_principles: timed out after {TIMEOUT} s"
+    assert table["hal"]["total"] == "0"
+    assert table["hal"]["notes"] == (
+        "ex01_principles: not submitted (found 'ex01_principles (1).ipynb': rename it to ex01_principles.ipynb "
+        "to have it graded)"
+    )
+    assert ".hidden" not in table
+
+
+def test_a_regrade_draws_the_same_inputs_and_writes_the_same_csv(tmp_path):
+    subs = tmp_path / "submitted"
+    wrong = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    for cell in wrong.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex01_sigmoid_answer":
+            cell.source = "def sigmoid(Z):\n    return 1 / (1 + np.exp(Z))"
+    _write(subs / "ivy", wrong)
+    texts = []
+    for run in (1, 2):
+        out = tmp_path / f"grades{run}.csv"
+        grade_mod.grade(subs, out, ROOT / "solutions", timeout=60, feedback_dir=tmp_path / f"fb{run}", progress=False)
+        texts.append((out.read_bytes(), (tmp_path / f"fb{run}" / "ivy.txt").read_text(encoding="utf-8")))
+    assert texts[0] == texts[1]
+    assert "inputs seeded with " in texts[0][1] and "mistake: sigma_of_minus_z" in texts[0][1]
 
 
 def test_solved_gets_full_points_untouched_gets_zero(graded):
@@ -106,7 +150,7 @@ def test_csv_replaced_atomically_and_feedback_written(graded):
     tmp, out, rows = graded
     assert "old content" not in out.read_text(encoding="utf-8")
     assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
-    assert len(rows) == 6
+    assert len(rows) == 9
     fay = (tmp / "feedback" / "fay.txt").read_text(encoding="utf-8")
     assert fay.startswith("Feedback for fay: 5 of 9 points")
     assert "[FAIL] sigmoid (0/2 points)\n       sigmoid raised ValueError: oops" in fay

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..i18n import _
 from . import mistakes as M
-from .calling import Mistake, NotImplementedYet, TimeLimit, call, grading
+from .calling import CURRENT_ITEM, Mistake, NotImplementedYet, TimeLimit, call, grading, grading_seed
 from .compare import as_number
 
 CHAPTER_FILES = {
@@ -119,9 +119,12 @@ def report(
         )
         text = _block("TODO", title, points, 0, [line])
     elif isinstance(error, Mistake):
+        seed = grading_seed()
         notes = ([f"{_('mistake')}: {error.mistake_id}"] if grading() else []) + (
             [section.text()] if section is not None else []
         )
+        if seed is not None:
+            notes.append(_("inputs seeded with {seed}").format(seed=seed))
         text = _block("FAIL", title, points, 0, [str(error)] + (["(" + "; ".join(notes) + ")"] if notes else []))
     else:
         detail = _("the check could not run your code: {error}: {detail}").format(
@@ -150,6 +153,7 @@ def item(grade_id: str, points: float, title: str, section: Section | None = Non
 
         @functools.wraps(body)
         def run(*args, **kwargs) -> None:
+            token = CURRENT_ITEM.set(grade_id)  # seeds this item's inputs under bpcourse grade
             try:
                 with np.errstate(all="ignore"):  # the checks' own arithmetic on wrong answers stays quiet
                     body(*args, **kwargs)
@@ -160,7 +164,10 @@ def item(grade_id: str, points: float, title: str, section: Section | None = Non
                 error = Mistake(_("the check ran out of time"), M.TIME_LIMIT)
             except Exception as exc:  # a bug we did not foresee must not crash the notebook
                 error = exc
-            report(title, points, error, grade_id, section, book)
+            try:
+                report(title, points, error, grade_id, section, book)
+            finally:
+                CURRENT_ITEM.reset(token)
 
         run.grade_id, run.points, run.title, run.section, run.notebook = grade_id, points, title, section, book
         return run
