@@ -95,8 +95,11 @@ def cmd_grade(args, extra: list[str]) -> int:
         raise SystemExit(f"bpcourse grade: {submissions} is not a folder of submissions (SUBMISSIONS/<student>/...)")
     out = Path(args.out).expanduser().resolve()
     feedback = Path(args.feedback).expanduser().resolve() if args.feedback else None
-    rows = grade(submissions, out, instructor_root() / "solutions", timeout=args.timeout, feedback_dir=feedback)
-    print(f"bpcourse grade: {len(rows)} student(s) graded; wrote {out}")
+    rows = grade(
+        submissions, out, instructor_root() / "solutions", timeout=args.timeout, feedback_dir=feedback, only=args.only
+    )
+    what = f"regraded {args.only}" if args.only else f"{len(rows)} student(s) graded"
+    print(f"bpcourse grade: {what}; wrote {out}")
     return 0
 
 
@@ -131,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120, help="seconds allowed per notebook before it is stopped; default 120"
     )
     grade.add_argument("--feedback", help="folder for the per-student feedback files; default: feedback/ beside --out")
+    grade.add_argument("--only", metavar="STUDENT", help="regrade one student into the existing CSV (other rows stay)")
     grade.set_defaults(func=cmd_grade)
     return parser
 

@@ -262,8 +262,13 @@ def grade(
     timeout: float = 120,
     feedback_dir: Path | None = None,
     progress: bool = True,
+    only: str | None = None,
 ) -> list[dict]:
-    """Grade the class in ``submissions``; write ``out`` (CSV) and per-student feedback; return the rows."""
+    """Grade the class in ``submissions``; write ``out`` (CSV) and per-student feedback; return the rows.
+
+    ``only``: grade that one student and replace (or add) their row in the existing ``out``, whose other
+    rows stay as they are; the columns must be the ones a whole-class run would write.
+    """
     from tqdm.auto import tqdm
 
     sources = [Source.read(p) for p in sorted(solutions.glob("ex*.ipynb"))]
@@ -277,6 +282,9 @@ def grade(
         print(f"bpcourse grade: not graded, hidden folder(s) in {submissions}: {', '.join(hidden)}", file=sys.stderr)
     feedback_dir = feedback_dir if feedback_dir is not None else out.parent / "feedback"
     feedback_dir.mkdir(parents=True, exist_ok=True)
+    kept = _rows_to_keep(out, columns, only, [d.name for d in students]) if only is not None else []
+    if only is not None:
+        students = [d for d in students if d.name == only]
     rows = []
     for student_dir in tqdm(students, desc="grading", unit="student", disable=not progress):
         row, notes, lines = {"student": spreadsheet_safe(student_dir.name)}, [], []
@@ -302,5 +310,24 @@ def grade(
         rows.append(row)
         header = f"Feedback for {student_dir.name}: {earned:g} of {possible:g} points\n\n"
         (feedback_dir / f"{student_dir.name}.txt").write_text(header + "\n".join(lines), encoding="utf-8")
+    if only is not None:
+        rows = sorted(kept + rows, key=lambda r: r["student"])
     write_csv_atomically(rows, columns, out)
     return rows
+
+
+def _rows_to_keep(out: Path, columns: list[str], only: str, students: list[str]) -> list[dict]:
+    """The rows of the existing CSV other than ``only``'s, for ``--only``; a clear error if that cannot work."""
+    if only not in students:
+        have = ", ".join(students[:10]) + (", ..." if len(students) > 10 else "")
+        raise SystemExit(f"bpcourse grade --only: no student folder {only!r}; the students are: {have}")
+    if not out.is_file():
+        return []
+    with out.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames != columns:
+            raise SystemExit(
+                f"bpcourse grade --only: {out} has the columns {reader.fieldnames}, but this class needs {columns}; "
+                "grade the whole class once (without --only)"
+            )
+        return [row for row in reader if row["student"] != spreadsheet_safe(only)]

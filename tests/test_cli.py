@@ -61,17 +61,19 @@ def test_bad_arguments_exit_with_usage(bad, capsys):
 def test_grade_arguments_reach_the_grader(tmp_path, monkeypatch, capsys):
     calls = []
 
-    def fake_grade(submissions, out, solutions, timeout, feedback_dir):
-        calls.append((submissions, out, solutions, timeout, feedback_dir))
+    def fake_grade(submissions, out, solutions, timeout, feedback_dir, only=None):
+        calls.append((submissions, out, solutions, timeout, feedback_dir, only))
         return [{}, {}]
 
     monkeypatch.setattr(grade_mod, "grade", fake_grade)
     (tmp_path / "subs").mkdir()
     assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 0
-    assert calls[-1] == (tmp_path / "subs", tmp_path / "g.csv", ROOT / "solutions", 120, None)
+    assert calls[-1] == (tmp_path / "subs", tmp_path / "g.csv", ROOT / "solutions", 120, None, None)
     assert "2 student(s) graded" in capsys.readouterr().out
     cli.main(["grade", str(tmp_path / "subs"), "--timeout", "7.5", "--feedback", str(tmp_path / "fb")])
     assert calls[-1][3] == 7.5 and calls[-1][4] == tmp_path / "fb"
+    cli.main(["grade", str(tmp_path / "subs"), "--only", "ada"])
+    assert calls[-1][5] == "ada" and "regraded ada" in capsys.readouterr().out
 
 
 def test_grade_refuses_a_missing_folder(tmp_path):

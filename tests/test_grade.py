@@ -178,3 +178,17 @@ def test_the_kernel_runs_in_grader_mode_in_the_temporary_folder(tmp_path):
     executed, problem = grade_mod.execute(nb, 30, tmp_path)
     assert problem == ""
     assert executed.cells[0].outputs[0]["text"] == f"1 {tmp_path}\n"
+
+
+def test_only_regrades_one_student_into_the_existing_csv(graded, tmp_path):
+    tmp, out, _ = graded
+    subs = tmp / "submitted"
+    copy = tmp_path / "grades.csv"
+    shutil.copy(out, copy)
+    before = _table(copy)
+    rows = grade_mod.grade(subs, copy, ROOT / "solutions", timeout=TIMEOUT, feedback_dir=tmp_path / "fb", only="ada")
+    after = _table(copy)
+    assert list(after) == list(before) and after == before and len(rows) == 9
+    assert [p.name for p in (tmp_path / "fb").iterdir()] == ["ada.txt"]
+    with pytest.raises(SystemExit, match="no student folder 'zed'"):
+        grade_mod.grade(subs, copy, ROOT / "solutions", timeout=TIMEOUT, feedback_dir=tmp_path / "fb", only="zed")
