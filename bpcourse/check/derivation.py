@@ -18,6 +18,7 @@ import numpy as np
 from .. import activations as act
 from ..i18n import N_
 from . import mistakes as M
+from . import probes
 from .core import (
     Mistake,
     Reference,
@@ -141,12 +142,6 @@ def _call(fn, args, name, square_args, near_of, reference, pick=lambda got: got,
         raise _explain_crash(exc, fn, name, square_args, near, right, pick) from None
 
 
-def _again(got, first, expected) -> None:
-    """An answer to new inputs that equals the answer to the first ones is a cached one."""
-    if not close(got, expected) and close(got, first):
-        raise Mistake(M.message(M.CACHED), M.CACHED)
-
-
 @item("ex03_output_delta", 2, "output_delta", FOUR_EQUATIONS)
 def output_delta(fn) -> None:
     """Check ``fn(A, Y, Z)`` = (A − Y) ⊙ σ′(Z) (BP1), A = σ(Z), on two draws; a crash is explained on square shapes."""
@@ -162,7 +157,7 @@ def output_delta(fn) -> None:
         _one_array("δ^L", got)
         expected = OUTPUT_DELTA(*args)
         if first is not None:
-            _again(got, first, expected)
+            probes.again(got, first, expected)
         near = [*OUTPUT_DELTA.near_misses(*args), *_summed(expected)]
         first = expect_array(
             "δ^L", got, expected, near_misses=near, m=args[2].shape[1], inputs={"A": args[0], "Z": args[2]}
@@ -270,7 +265,7 @@ def hidden_delta(fn) -> None:
         _one_array("δ^l", got)
         expected = HIDDEN_DELTA(*args)
         if first is not None:
-            _again(got, first, expected)
+            probes.again(got, first, expected)
         first = expect_array(
             "δ^l",
             got,
@@ -359,7 +354,7 @@ def weight_gradients(fn) -> None:
         got = expect_tuple("weight_gradients(...)", got, 2)
         expected = WEIGHT_GRADIENTS(*args)
         if first is not None:
-            _again(got, first, expected)
+            probes.again(got, first, expected)
         m = args[0].shape[1]
         near = WEIGHT_GRADIENTS.near_misses(*args, m=m)
         first = expect_result("weight_gradients(...)", got, expected, ["dW", "db"], near, m=m)
@@ -461,7 +456,7 @@ def numerical_gradient(fn) -> None:
         _one_array("your gradient", got)
         expected = NUMERICAL_GRADIENT(f, x, h)
         if first is not None:
-            _again(got, first, expected)
+            probes.again(got, first, expected)
         if not close(got, expected) and close(got, exact(x), rtol=1e-4, atol=1e-6):
             raise Mistake(message(NG_H_UNUSED, h=f"{h:.3g}"), NG_H_UNUSED)
         near = NUMERICAL_GRADIENT.near_misses(f, x, h, pairs=False)

@@ -109,7 +109,7 @@ class Reference:
         """A near miss, or None when that mistake cannot even be computed for these shapes."""
         try:
             return self(*inputs, **switches)
-        except (ValueError, IndexError, ZeroDivisionError, FloatingPointError):
+        except (ValueError, TypeError, IndexError, ZeroDivisionError, FloatingPointError):
             return None
 
 

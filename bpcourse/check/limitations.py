@@ -33,19 +33,12 @@ from .core import (
     numeric_answer,
     rng,
 )
-from .diagnose import close
 from .mistakes import define, message
 
 NOTEBOOK = "ex04_limitations"
 
 VANISHING = Section("4", 1, "1. Vanishing and exploding gradients")
 PLATEAUS = Section("4", 3, "3. Local minima and plateaus")
-
-
-def _again(got, first, expected) -> None:
-    """An answer to new inputs that equals the answer to the first ones is a cached one."""
-    if not close(got, expected) and close(got, first):
-        raise Mistake(M.message(M.CACHED), M.CACHED)
 
 
 NORMS_SQUARED = define("norms_squared", N_("those are squared norms: take the square root, ‖dW‖ = √(Σ dW²)"))
@@ -182,7 +175,7 @@ def layer_grad_norms(fn) -> None:
         n = _length(got, L)
         expected = LAYER_NORMS(grads, L)
         if first is not None and L == L1:
-            _again(got, first, expected)
+            probes.again(got, first, expected)
         if n is not None and n != L:
             _wrong_length(fn, r, L, n)
         near = [*LAYER_NORMS.near_misses(grads, L), *given([(NORMS_SHORT, expected[:-1])])]
@@ -420,7 +413,7 @@ def clip_by_norm(fn) -> None:
     got = call(fn, small, max_norm, name="clip_by_norm")
     if got is small:
         raise Mistake(M.message(M.SAME_OBJECT, label=_("the returned dict")), M.SAME_OBJECT)
-    _again(got, first, small)
+    probes.again(got, first, small)
     _expect_clip(got, small, max_norm)
     keys, _L = probes.layer_keys(r)
     while set(keys) == set(grads):

@@ -52,6 +52,12 @@ def fresh(
         raise verdict
 
 
+def again(got, first, expected) -> None:
+    """A later call's answer to new inputs that equals the first call's answer (and is wrong) is a cached one."""
+    if not close(got, expected) and close(got, first):
+        raise Mistake(M.message(M.CACHED), M.CACHED)
+
+
 def layer_keys(r: np.random.Generator, usual=("W1", "b1", "W2", "b2")) -> tuple[list[str], int]:
     """Parameter names of a random network other than ``usual``: W1, b1, … WL, bL for L in 1 … 5,
     sometimes with γ and β too, in a shuffled order."""
