@@ -88,15 +88,43 @@ def cmd_assign(args, extra: list[str]) -> int:
 
 
 def cmd_grade(args, extra: list[str]) -> int:
-    from .grade import grade
+    from .grade import grade, merge, parse_shard
+    from .grade.sandbox import parse_size
 
+    out = Path(args.out).expanduser().resolve()
+    if args.merge:
+        if args.submissions or args.only or args.shard:
+            raise SystemExit(
+                "bpcourse grade --merge takes shard CSVs only: bpcourse grade --merge a.csv b.csv --out all.csv"
+            )
+        rows = merge([Path(p).expanduser().resolve() for p in args.merge], out)
+        print(f"bpcourse grade: merged {len(args.merge)} shard(s), {len(rows)} student(s); wrote {out}")
+        return 0
+    if not args.submissions:
+        raise SystemExit("bpcourse grade: give the folder of submissions (SUBMISSIONS/<student>/...), or --merge CSVs")
     submissions = Path(args.submissions).expanduser().resolve()
     if not submissions.is_dir():
         raise SystemExit(f"bpcourse grade: {submissions} is not a folder of submissions (SUBMISSIONS/<student>/...)")
-    out = Path(args.out).expanduser().resolve()
+    if args.only and args.shard:
+        raise SystemExit("bpcourse grade: --only and --shard do not go together (--only regrades one student)")
+    try:
+        memory = parse_size(args.memory)
+    except ValueError as exc:
+        raise SystemExit(f"bpcourse grade --memory: {exc}") from None
+    if args.jobs is not None and args.jobs < 1:
+        raise SystemExit(f"bpcourse grade --jobs: expected a number of workers ≥ 1, got {args.jobs}")
     feedback = Path(args.feedback).expanduser().resolve() if args.feedback else None
     rows = grade(
-        submissions, out, instructor_root() / "solutions", timeout=args.timeout, feedback_dir=feedback, only=args.only
+        submissions,
+        out,
+        instructor_root() / "solutions",
+        timeout=args.timeout,
+        feedback_dir=feedback,
+        only=args.only,
+        jobs=args.jobs,
+        shard=parse_shard(args.shard) if args.shard else None,
+        memory=memory,
+        sandboxed=False if args.no_sandbox else None,
     )
     what = f"regraded {args.only}" if args.only else f"{len(rows)} student(s) graded"
     print(f"bpcourse grade: {what}; wrote {out}")
@@ -128,13 +156,20 @@ def build_parser() -> argparse.ArgumentParser:
     assign.set_defaults(func=cmd_assign)
 
     grade = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into a CSV (instructors)")
-    grade.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one sub-folder per student")
+    grade.add_argument("submissions", nargs="?", metavar="SUBMISSIONS", help="folder with one sub-folder per student")
     grade.add_argument("--out", default="grades.csv", help="the CSV to write (replaced atomically); default grades.csv")
     grade.add_argument(
         "--timeout", type=float, default=120, help="seconds allowed per notebook before it is stopped; default 120"
     )
     grade.add_argument("--feedback", help="folder for the per-student feedback files; default: feedback/ beside --out")
     grade.add_argument("--only", metavar="STUDENT", help="regrade one student into the existing CSV (other rows stay)")
+    grade.add_argument("--jobs", type=int, help="students graded at once; default min(cores, free memory / --memory)")
+    grade.add_argument("--memory", default="2G", help="memory limit of each submission's sandbox; default 2G")
+    grade.add_argument("--shard", metavar="I/N", help="grade only share I of N of the class (merge with --merge)")
+    grade.add_argument("--merge", nargs="+", metavar="CSV", help="combine the CSVs of shards into --out")
+    grade.add_argument(
+        "--no-sandbox", action="store_true", help="run submissions without the sandbox (the CSV notes it)"
+    )
     grade.set_defaults(func=cmd_grade)
     return parser
 
@@ -144,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "grade" and not args.submissions and not args.merge:
+        parser.error("grade: the following arguments are required: SUBMISSIONS (or --merge CSV ...)")
     return args.func(args, extra)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from learner import own
 
 import bpcourse as bp
 from bpcourse.check import capstone as C
@@ -67,7 +68,7 @@ def train_transposed(X, Y):
 
 
 CASES = [
-    (C.one_hot, bp.datasets.one_hot, "[PASS]"),
+    (C.one_hot, own(bp.datasets.one_hot), "[PASS]"),
     (C.one_hot, one_hot_loop, "[PASS]"),
     (C.one_hot, lambda y, k: np.eye(k)[y], "did you transpose"),
     (C.one_hot, lambda y, k: np.eye(k)[y].reshape(k, -1), "reshape does not transpose"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
 import numpy as np
 import pytest
+from learner import own
 
 import bpcourse as bp
 from bpcourse.check import core
@@ -27,7 +29,7 @@ def run(check, fn, capsys) -> str:
 
 
 def test_pass_block_is_one_line(capsys):
-    assert run(P.sigmoid, bp.activations.sigmoid, capsys) == "[PASS] sigmoid (2/2 points)\n"
+    assert run(P.sigmoid, own(bp.activations.sigmoid), capsys) == "[PASS] sigmoid (2/2 points)\n"
 
 
 def test_untouched_stub_is_not_implemented_yet(capsys):
@@ -104,7 +106,7 @@ def test_a_bug_in_a_check_is_reported_not_raised(capsys):
 def test_under_a_grader_a_failing_check_raises(name, value, monkeypatch, capsys):
     monkeypatch.setenv(name, value)
     assert core.grading()
-    P.sigmoid(bp.activations.sigmoid)  # passing: no exception
+    P.sigmoid(own(bp.activations.sigmoid))  # passing: no exception
     with pytest.raises(AssertionError, match=r"(?s)ex01_sigmoid: \[FAIL\] sigmoid .*wrong sign"):
         P.sigmoid(lambda Z: bp.activations.sigmoid(-Z))
 
@@ -208,3 +210,31 @@ def test_numeric_questions_refuse_typical_wrong_answers(module, question, right,
 def test_numeric_questions_name_typical_slips(module, question, value, words, capsys):
     getattr(getattr(bp.check, module), question)(lambda: value)
     assert words in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "answer, how",
+    [
+        (bp.activations.sigmoid, "is bp.activations.sigmoid itself"),
+        (functools.partial(bp.activations.sigmoid), "is bp.activations.sigmoid itself"),
+    ],
+)
+def test_the_library_function_itself_earns_nothing(answer, how, capsys):
+    out = run(P.sigmoid, answer, capsys)
+    assert out.startswith("[FAIL] sigmoid (0/2 points)") and how in out
+    assert "the library's own version of what this item asks you to write" in out
+
+
+def test_in_a_notebook_a_cell_that_uses_the_library_function_fails_the_item(monkeypatch, capsys):
+    from bpcourse.check import report
+
+    cells = [
+        "import bpcourse as bp",
+        "def sigmoid(Z):\n    return bp.activations.sigmoid(Z)",
+        "bp.check.principles.sigmoid(sigmoid)",
+    ]
+    monkeypatch.setattr(report, "_learner_cells", lambda: [c for c in cells if not report._CHECK_CELL.fullmatch(c)])
+    out = run(P.sigmoid, lambda Z: bp.activations.sigmoid(Z), capsys)
+    assert out.startswith("[FAIL] sigmoid (0/2 points)")
+    assert "line 2 of the cell that starts 'def sigmoid(Z):' calls bp.activations.sigmoid" in out
+    assert run(P.sigmoid_prime, own(bp.activations.sigmoid_prime), capsys).startswith("[PASS]")  # allowed there

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from learner import own
 
 import bpcourse as bp
 from bpcourse.check import improvements as I
@@ -87,7 +88,7 @@ def make_bn_backward(constant_stats=False, sum_gamma=True, beta_axis=1):
     return batchnorm_backward
 
 
-lib_bn = bp.layers.batchnorm_forward
+lib_bn = own(bp.layers.batchnorm_forward)
 
 CASES = [
     (I.momentum_step, (lambda th, g, v, lr, b: (th - lr * (b * v + g), b * v + g),), "[PASS]"),
@@ -142,12 +143,12 @@ CASES = [
     (I.batchnorm_forward, (make_bn(eps_on=False),), "ε forgotten"),  # was "NaN or inf": now named
     (I.batchnorm_forward, (make_bn(affine=False),), "scale by γ and shift by β"),
     (I.batchnorm_forward, (make_bn(swapped=True),), "γ and β are swapped"),
-    (I.batchnorm_backward, (lib_bn, bp.layers.batchnorm_backward), "[PASS]"),
+    (I.batchnorm_backward, (lib_bn, own(bp.layers.batchnorm_backward)), "[PASS]"),
     (I.batchnorm_backward, (lib_bn, bn_backward_staged), "[PASS]"),
     (I.batchnorm_backward, (lib_bn, make_bn_backward(constant_stats=True)), "depend on every column"),
     (I.batchnorm_backward, (lib_bn, make_bn_backward(sum_gamma=False)), "sum over the columns"),
     (I.batchnorm_backward, (lib_bn, make_bn_backward(beta_axis=0)), "summed over the rows"),
-    (I.batchnorm_backward, (make_bn(ddof=1), bp.layers.batchnorm_backward), "fix batchnorm_forward first"),
+    (I.batchnorm_backward, (make_bn(ddof=1), own(bp.layers.batchnorm_backward)), "fix batchnorm_forward first"),
     (I.q1, (lambda: "c",), "[PASS]"),
     (I.q1, (lambda: "d",), "is not the right choice"),
     (I.q2, (lambda: 0.01,), "[PASS]"),
@@ -453,7 +454,11 @@ UNSEEN = [
     (I.batchnorm_backward, (lib_bn, bn_backward_cached), "an earlier input"),
     (I.batchnorm_backward, (lib_bn, make_bn_backward2(in_place=True)), "in place"),
     (I.batchnorm_backward, (lib_bn, make_bn_backward2(dbeta_mean=True)), "times too small"),
-    (I.batchnorm_backward, (make_bn2(eps_at="outside"), bp.layers.batchnorm_backward), "fix batchnorm_forward first"),
+    (
+        I.batchnorm_backward,
+        (make_bn2(eps_at="outside"), own(bp.layers.batchnorm_backward)),
+        "fix batchnorm_forward first",
+    ),
     # concept questions: typical wrong answers get their own hints
     (I.q1, (lambda: "a",), "momentum divides by nothing"),
     (I.q1, (lambda: "b",), "decaying average"),

@@ -61,19 +61,61 @@ def test_bad_arguments_exit_with_usage(bad, capsys):
 def test_grade_arguments_reach_the_grader(tmp_path, monkeypatch, capsys):
     calls = []
 
-    def fake_grade(submissions, out, solutions, timeout, feedback_dir, only=None):
-        calls.append((submissions, out, solutions, timeout, feedback_dir, only))
+    def fake_grade(submissions, out, solutions, timeout, feedback_dir, only=None, **options):
+        calls.append((submissions, out, solutions, timeout, feedback_dir, only, options))
         return [{}, {}]
 
     monkeypatch.setattr(grade_mod, "grade", fake_grade)
     (tmp_path / "subs").mkdir()
     assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 0
-    assert calls[-1] == (tmp_path / "subs", tmp_path / "g.csv", ROOT / "solutions", 120, None, None)
+    assert calls[-1][:6] == (tmp_path / "subs", tmp_path / "g.csv", ROOT / "solutions", 120, None, None)
+    assert calls[-1][6] == {"jobs": None, "shard": None, "memory": 2 * 2**30, "sandboxed": None}
     assert "2 student(s) graded" in capsys.readouterr().out
     cli.main(["grade", str(tmp_path / "subs"), "--timeout", "7.5", "--feedback", str(tmp_path / "fb")])
     assert calls[-1][3] == 7.5 and calls[-1][4] == tmp_path / "fb"
     cli.main(["grade", str(tmp_path / "subs"), "--only", "ada"])
     assert calls[-1][5] == "ada" and "regraded ada" in capsys.readouterr().out
+    cli.main(["grade", str(tmp_path / "subs"), "--jobs", "3", "--shard", "2/4", "--memory", "512M", "--no-sandbox"])
+    assert calls[-1][6] == {"jobs": 3, "shard": (2, 4), "memory": 512 * 2**20, "sandboxed": False}
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--shard", "5/4"], "expected i/n with 1 ≤ i ≤ n"),
+        (["--shard", "x"], "expected i/n"),
+        (["--memory", "lots"], "bpcourse grade --memory"),
+        (["--jobs", "0"], "expected a number of workers ≥ 1, got 0"),
+        (["--only", "ada", "--shard", "1/2"], "do not go together"),
+    ],
+)
+def test_grade_refuses_bad_options(tmp_path, bad, message):
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(SystemExit, match=message):
+        cli.main(["grade", str(tmp_path / "subs"), *bad])
+
+
+def test_merge_combines_shards_and_refuses_overlaps(tmp_path, capsys):
+    head = "student,ex01_sigmoid,total,possible,notes\r\n"
+    (tmp_path / "a.csv").write_text(head + "bob,2,2,2,\r\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(head + "ada,0,0,2,late\r\n", encoding="utf-8")
+    assert (
+        cli.main(
+            ["grade", "--merge", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--out", str(tmp_path / "all.csv")]
+        )
+        == 0
+    )
+    assert (tmp_path / "all.csv").read_bytes() == (head + "ada,0,0,2,late\r\nbob,2,2,2,\r\n").encode()
+    assert "merged 2 shard(s), 2 student(s)" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="student 'bob' is in both"):
+        cli.main(
+            ["grade", "--merge", str(tmp_path / "a.csv"), str(tmp_path / "a.csv"), "--out", str(tmp_path / "x.csv")]
+        )
+    (tmp_path / "c.csv").write_text("student,total\r\ncy,1\r\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="has the columns"):
+        cli.main(
+            ["grade", "--merge", str(tmp_path / "a.csv"), str(tmp_path / "c.csv"), "--out", str(tmp_path / "x.csv")]
+        )
 
 
 def test_grade_refuses_a_missing_folder(tmp_path):

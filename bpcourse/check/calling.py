@@ -18,6 +18,7 @@ import signal
 import threading
 import warnings
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -46,19 +47,31 @@ class TimeLimit(BaseException):  # BaseException: a learner's `except Exception`
     """The learner's function ran longer than the time limit."""
 
 
+class GraderSide(NamedTuple):
+    """Set while ``bpcourse grade`` runs a check in its own process, on a submission evaluated elsewhere."""
+
+    student: str  # seeds the inputs, with the grade_id
+    sources: tuple[str, ...]  # the submission's learner-editable cells, for the library-use rule
+
+
+GRADER_SIDE: contextvars.ContextVar[GraderSide | None] = contextvars.ContextVar("bpcourse_grader_side", default=None)
+
+
 def grading() -> bool:
-    """True under a grader: ``bpcourse grade`` or nbgrader's autograde/validate."""
-    return bool(os.environ.get(GRADER_ENV) or os.environ.get(NBGRADER_ENV))
+    """True under a grader: ``bpcourse grade`` (in its own process, or in a kernel with BPCOURSE_GRADING set)
+    or nbgrader's autograde/validate."""
+    return bool(GRADER_SIDE.get() or os.environ.get(GRADER_ENV) or os.environ.get(NBGRADER_ENV))
 
 
-GRADE_SEED_ENV = "BPCOURSE_GRADE_SEED"  # set by bpcourse grade to the student's name
+GRADE_SEED_ENV = "BPCOURSE_GRADE_SEED"  # the student's name, under a grader that runs the checks in the kernel
 CURRENT_ITEM: contextvars.ContextVar[str] = contextvars.ContextVar("bpcourse_current_item", default="")
 
 
 def grading_seed() -> int | None:
     """Under ``bpcourse grade``: the seed of the item being checked, from (student, grade_id), so a regrade
     draws the same inputs and gives the same points. None otherwise."""
-    student = os.environ.get(GRADE_SEED_ENV)
+    side = GRADER_SIDE.get()
+    student = side.student if side is not None else os.environ.get(GRADE_SEED_ENV)
     if not student:
         return None
     digest = hashlib.sha256(f"{student}:{CURRENT_ITEM.get()}".encode()).digest()
@@ -159,8 +172,13 @@ def call(
     limit: float | None = None,
     mutation_hint: str = "",
     stable: str = "",
+    harness: Callable | None = None,
 ):
     """Call the learner's ``fn(*args)`` and return its result, or raise a Mistake that explains.
+
+    ``harness`` (a module-level library function) turns an object-valued result into plain data (arrays,
+    numbers, tuples, dicts) where the learner's code runs: in this kernel, or in the worker under
+    ``bpcourse grade`` (which sends it by its dotted name), so the check judges the same data both ways.
 
     - the untouched stub (NotImplementedError) raises NotImplementedYet;
     - an exception becomes "your f raised TypeError: ..." with a hint for shape errors;
@@ -188,7 +206,12 @@ def call(
             ),
         ):
             warnings.simplefilter("always" if stable else "ignore")
-            result = _run_with_time_limit(fn, args, limit)
+            remote = _remote_runner(fn)
+            if remote is not None:
+                result = remote(args, limit, harness)
+            else:
+                result = _run_with_time_limit(fn, args, limit)
+                result = harness(result) if harness is not None else result
     except NotImplementedError:
         raise NotImplementedYet from None
     except TimeLimit:
@@ -207,6 +230,16 @@ def call(
             hint = mutation_hint or _("leave the inputs as they are and return new arrays (x = x - ..., not x -= ...)")
             raise Mistake(M.message(M.CHANGED_INPUT, arg=arg_name, hint=hint), M.CHANGED_INPUT)
     return result
+
+
+def _remote_runner(fn):
+    """Under ``bpcourse grade``, a learner's function is a ``grade.remote.Remote``: it runs in the worker, which
+    keeps its own time limit; anything else is called here."""
+    if GRADER_SIDE.get() is None:
+        return None
+    from ..grade.remote import Remote
+
+    return fn._bpcourse_remote if isinstance(fn, Remote) else None
 
 
 def _param_names(fn: Callable, n: int) -> list[str]:

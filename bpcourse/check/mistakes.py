@@ -132,6 +132,17 @@ TIME_LIMIT = define(
     ),
 )
 RECURSION = define("recursion", N_("{name} called itself endlessly (RecursionError): does it call itself by mistake?"))
+LIBRARY_ANSWER = define(
+    "library_answer",
+    N_(
+        "{how}: that is the library's own version of what this item asks you to write. Write it yourself "
+        "with NumPy: the item earns 0 points while any cell you wrote uses it (scratch cells too)"
+    ),
+)
+NOT_RUN = define(
+    "not_run",
+    N_("the grader could not evaluate your {name}: {why}"),
+)
 RAISED = define("raised", N_("{name} raised {error}: {detail}"))
 CHANGED_INPUT = define("changed_input", N_("your function changed its input {arg!r} in place; {hint}"))
 FAILS_GRADCHECK = define(

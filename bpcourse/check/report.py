@@ -14,8 +14,10 @@ counts the cell's points as lost. In a learner's notebook a check never raises.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -23,7 +25,7 @@ import numpy as np
 
 from ..i18n import _
 from . import mistakes as M
-from .calling import CURRENT_ITEM, Mistake, NotImplementedYet, TimeLimit, call, grading, grading_seed
+from .calling import CURRENT_ITEM, GRADER_SIDE, Mistake, NotImplementedYet, TimeLimit, call, grading, grading_seed
 from .compare import as_number
 
 CHAPTER_FILES = {
@@ -91,6 +93,16 @@ def _show_link(section: Section | None) -> None:
     display(Markdown(f"[{section.text()}]({section.link()})"))
 
 
+class Verdict(NamedTuple):
+    """What one check decided: PASS, FAIL or TODO, and the block the learner reads."""
+
+    status: str
+    text: str
+
+
+VERDICTS: contextvars.ContextVar[list | None] = contextvars.ContextVar("bpcourse_verdicts", default=None)
+
+
 def report(
     title: str,
     points: float,
@@ -99,16 +111,35 @@ def report(
     section: Section | None = None,
     notebook: str | None = None,
 ) -> bool:
-    """Print the block for one check; under a grader, raise AssertionError when it did not pass."""
+    """Print the block for one check; under a grader, raise AssertionError when it did not pass.
+
+    Under ``bpcourse grade`` (``VERDICTS`` set, in the grader's own process) the block is appended there as a
+    ``Verdict`` instead: nothing is printed and nothing raised.
+    """
     status = "PASS" if error is None else "TODO" if isinstance(error, NotImplementedYet) else "FAIL"
     if notebook:
         _RESULTS.setdefault(notebook, {})[grade_id] = Result(
             grade_id, title, points, points if error is None else 0, status
         )
         _LAST["notebook"] = notebook
-    if error is None:
-        print(_block("PASS", title, points, points, []))
+    text = _text(status, title, points, error, section)
+    sink = VERDICTS.get()
+    if sink is not None:
+        sink.append(Verdict(status, text))
+        return status == "PASS"
+    print(text)
+    if status == "PASS":
         return True
+    if status == "FAIL":
+        _show_link(section)
+    if grading():
+        raise AssertionError(f"{grade_id}: {text}")
+    return False
+
+
+def _text(status: str, title: str, points: float, error: Exception | None, section: Section | None) -> str:
+    if error is None:
+        return _block("PASS", title, points, points, [])
     if isinstance(error, NotImplementedYet):
         line = (
             _("not implemented yet: the function still raises NotImplementedError")
@@ -117,26 +148,17 @@ def report(
                 "not implemented yet: replace `raise NotImplementedError()` with your code, then run this cell again"
             )
         )
-        text = _block("TODO", title, points, 0, [line])
-    elif isinstance(error, Mistake):
+        return _block("TODO", title, points, 0, [line])
+    if isinstance(error, Mistake):
         seed = grading_seed()
         notes = ([f"{_('mistake')}: {error.mistake_id}"] if grading() else []) + (
             [section.text()] if section is not None else []
         )
         if seed is not None:
             notes.append(_("inputs seeded with {seed}").format(seed=seed))
-        text = _block("FAIL", title, points, 0, [str(error)] + (["(" + "; ".join(notes) + ")"] if notes else []))
-    else:
-        detail = _("the check could not run your code: {error}: {detail}").format(
-            error=type(error).__name__, detail=error
-        )
-        text = _block("FAIL", title, points, 0, [detail])
-    print(text)
-    if status == "FAIL":
-        _show_link(section)
-    if grading():
-        raise AssertionError(f"{grade_id}: {text}")
-    return False
+        return _block("FAIL", title, points, 0, [str(error)] + (["(" + "; ".join(notes) + ")"] if notes else []))
+    detail = _("the check could not run your code: {error}: {detail}").format(error=type(error).__name__, detail=error)
+    return _block("FAIL", title, points, 0, [detail])
 
 
 def item(grade_id: str, points: float, title: str, section: Section | None = None, notebook: str | None = None):
@@ -155,6 +177,7 @@ def item(grade_id: str, points: float, title: str, section: Section | None = Non
         def run(*args, **kwargs) -> None:
             token = CURRENT_ITEM.set(grade_id)  # seeds this item's inputs under bpcourse grade
             try:
+                library_rule(grade_id, args)
                 with np.errstate(all="ignore"):  # the checks' own arithmetic on wrong answers stays quiet
                     body(*args, **kwargs)
                 error = None
@@ -173,6 +196,55 @@ def item(grade_id: str, points: float, title: str, section: Section | None = Non
         return run
 
     return decorate
+
+
+_CHECK_CELL = re.compile(r"\s*(import bpcourse as bp\s*)?bp\.check\.[\w.]+\([\w, ]*\)\s*")
+
+
+def _learner_cells() -> list[str]:
+    """The cells the learner wrote: the submission's editable cells under ``bpcourse grade``; in a notebook,
+    every cell run in this kernel session except the check calls themselves."""
+    side = GRADER_SIDE.get()
+    if side is not None:
+        return list(side.sources)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    history = shell.user_ns.get("In", []) if shell is not None else []
+    return [s for s in history if isinstance(s, str) and not _CHECK_CELL.fullmatch(s)]
+
+
+def library_rule(grade_id: str, given: tuple) -> None:
+    """An answer taken from the library earns nothing: raise a Mistake if a function the item declares
+    (``library_use.DECLARED``) is what the learner handed in, or is used in a cell the learner wrote."""
+    from . import library_use as LU
+
+    declared = LU.DECLARED.get(grade_id, ())
+    if not declared:
+        return
+    for obj in given:
+        if GRADER_SIDE.get() is not None:  # a Remote: the worker says which library function it is, if any
+            found = getattr(obj, "library", None)
+            try:
+                name = LU.declared_object(LU.resolve(found), declared) if isinstance(found, str) else None
+            except Exception:  # a name that is no library object here
+                name = None
+        else:
+            name = LU.declared_object(obj, declared)
+        if name is not None:
+            how = _("the function you hand to the check is bp.{name} itself").format(name=name)
+            raise Mistake(M.message(M.LIBRARY_ANSWER, how=how), M.LIBRARY_ANSWER)
+    cells = _learner_cells()
+    uses = LU.scan(cells, declared)
+    if uses:
+        use = uses[0]
+        first = next((line.strip() for line in cells[use.cell].splitlines() if line.strip()), "")
+        how = _("line {line} of the cell that starts {first!r} {how}").format(
+            line=use.line, first=first[:60], how=use.how
+        )
+        raise Mistake(M.message(M.LIBRARY_ANSWER, how=how), M.LIBRARY_ANSWER)
 
 
 # ---- concept questions -------------------------------------------------------------------------------
