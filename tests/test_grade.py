@@ -209,3 +209,25 @@ def test_only_regrades_one_student_into_the_existing_csv(graded, tmp_path):
     assert [p.name for p in (tmp_path / "fb").iterdir()] == ["ada.txt"]
     with pytest.raises(SystemExit, match="no student folder 'zed'"):
         grade_mod.grade(subs, copy, ROOT / "solutions", timeout=TIMEOUT, feedback_dir=tmp_path / "fb", only="zed")
+
+
+def test_every_solution_notebook_earns_full_marks(tmp_path):
+    student = tmp_path / "submitted" / "sol"
+    student.mkdir(parents=True)
+    for path in sorted((ROOT / "solutions").glob("ex*.ipynb")):
+        shutil.copy(path, student / path.name)
+    (row,) = grade_mod.grade(
+        tmp_path / "submitted", tmp_path / "g.csv", ROOT / "solutions", timeout=120, progress=False
+    )
+    assert row["total"] == row["possible"] == "67"
+    assert re.sub(r"^not sandboxed \([^)]*\)", "", row["notes"]) == ""
+
+
+def test_code_built_at_run_time_gets_a_note_for_the_instructor(tmp_path):
+    nb = nbformat.read(ROOT / "solutions" / NAME, as_version=4)
+    nb.cells.insert(2, new_code_cell("name = 'sig' + 'moid'\nexec('x = 1')"))
+    _write(tmp_path / "submitted" / "kim", nb)
+    (row,) = grade_mod.grade(tmp_path / "submitted", tmp_path / "g.csv", ROOT / "solutions", timeout=60, progress=False)
+    assert row["total"] == "9"
+    assert "ex01_principles: for the instructor: code built at run time" in row["notes"]
+    assert "cell 3 line 2 calls exec" in row["notes"]

@@ -88,6 +88,20 @@ def run_notebook(nb, source: Source, session: remote.Session, student: str, resu
         result.feedback[grade_id] = verdict.text
 
 
+def dynamic_code_notes(nb, source: Source) -> list[str]:
+    """For the instructor: code built at run time (exec, eval, compile, a computed getattr...) in the learner's
+    cells, which the library-answer rule cannot read. A note, not a penalty."""
+    from ..check.library_use import dynamic_code
+
+    cells = [i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code" and grade_id_of(c) not in source.locked]
+    uses = dynamic_code([nb.cells[i].source if isinstance(nb.cells[i].source, str) else "" for i in cells])
+    if not uses:
+        return []
+    where = ", ".join(f"cell {cells[u.cell] + 1} line {u.line} {u.how}" for u in uses[:3])
+    more = f" and {len(uses) - 3} more" if len(uses) > 3 else ""
+    return [f"for the instructor: code built at run time, which the library-answer rule cannot read: {where}{more}"]
+
+
 def grade_notebook(path: Path, source: Source, start, timeout: float, student: str = "") -> Result:
     """Grade one submitted notebook; every problem becomes a note, never an exception.
 
@@ -103,6 +117,7 @@ def grade_notebook(path: Path, source: Source, start, timeout: float, student: s
         return result
     nb, notes = prepare(nb, source)
     result.notes += [f"{stem}: {n}" for n in notes]
+    result.notes += [f"{stem}: {n}" for n in dynamic_code_notes(nb, source)]
     session = None
     try:
         session = start(time.monotonic() + float(timeout))
