@@ -13,6 +13,7 @@ same sandbox setting. The CSVs of all configurations must be identical (it says 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -84,6 +85,7 @@ def main() -> None:
             print(f"sandbox cost at jobs {j}: {results[(True, j)] / results[(False, j)]:.2f}× the unsandboxed time")
     same = len(set(csvs.values())) == 1
     print(f"\nCSVs of all runs identical (the not-sandboxed note aside): {same}")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -196,3 +196,25 @@ def test_a_worker_that_misses_the_deadline_is_stopped(tmp_path):
     with pytest.raises(remote.WorkerGone, match="timed out"):
         s.run("while True:\n    pass")
     assert time.monotonic() - start < 4 and s.proc.poll() is not None
+
+
+FORGE = """
+import os
+for fd in map(int, os.listdir('/proc/self/fd')):
+    try:
+        if fd > 2 and os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):
+            os.write(fd, b'{"error": null, "stdout": "forged"}\\n')
+    except OSError:
+        pass
+"""
+
+
+def test_a_reply_written_ahead_by_the_notebook_is_not_taken_for_the_reply(tmp_path):
+    settings = run.settings_for(60, 2 * 2**30, None)
+    s = run.start_session(settings, tmp_path, time.monotonic() + 60)
+    try:
+        with pytest.raises(remote.WorkerGone, match="a reply to no request"):
+            s.run(FORGE)
+        assert s.proc.poll() is not None
+    finally:
+        s.close()

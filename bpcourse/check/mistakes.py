@@ -136,7 +136,8 @@ LIBRARY_ANSWER = define(
     "library_answer",
     N_(
         "{how}: that is the library's own version of what this item asks you to write. Write it yourself "
-        "with NumPy: the item earns 0 points while any cell you wrote uses it (scratch cells too)"
+        "with NumPy: the item earns 0 points while any cell you wrote uses it (scratch cells too; the kernel "
+        "remembers a deleted cell until you restart it)"
     ),
 )
 NOT_RUN = define(

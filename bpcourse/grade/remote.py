@@ -6,9 +6,10 @@ requests. ``Remote`` stands for one of the learner's functions: a check calls it
 implementation of each check serves both the learner's notebook (a local function) and the grader (a
 ``Remote``).
 
-Every wait has a deadline: the notebook's hard deadline, and for one call its time limit plus ``GRACE``.
-A worker that misses it, breaks the protocol, or dies is stopped (the whole sandbox is killed) and
-``WorkerGone`` says why; the items not judged by then earn nothing.
+Each request carries a nonce that the reply must echo, so lines that a notebook writes into the reply pipe
+ahead of time are not taken for replies. Every wait has a deadline: the notebook's hard deadline, and for
+one call its time limit plus ``GRACE``. A worker that misses it, breaks the protocol, or dies is stopped
+(the whole sandbox is killed) and ``WorkerGone`` says why; the items not judged by then earn nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 import builtins
 import inspect
 import os
+import secrets
 import select
+import signal
 import subprocess
 import time
 import types
@@ -49,6 +52,7 @@ class Session:
             start_new_session=True,
         )
         self._buffer = b""
+        self._secret, self._count = secrets.token_hex(8), 0  # every reply must echo its request's nonce
         self.gone: str | None = None
         self.remotes: dict[int, Remote] = {}
         ready = self._read(self.deadline, startup=True)
@@ -62,12 +66,17 @@ class Session:
         if self.gone:
             raise WorkerGone(self.gone)
         until = self.deadline if limit is None else min(self.deadline, time.monotonic() + limit + GRACE)
+        self._count += 1
+        nonce = f"{self._secret}-{self._count}"
         try:
-            self.proc.stdin.write(P.dumps(message))
+            self.proc.stdin.write(P.dumps({**message, "n": nonce}))
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             self._stop(self._death())
-        return self._read(until)
+        reply = self._read(until)
+        if reply.pop("n", None) != nonce:  # a line written ahead of the request, not the worker's reply to it
+            self._stop("the notebook broke the grader's protocol (a reply to no request)")
+        return reply
 
     def _read(self, until: float, startup: bool = False) -> dict:
         fd = self.proc.stdout.fileno()
@@ -106,8 +115,11 @@ class Session:
         if self.proc.poll() is None:
             if self._kill is not None:
                 self._kill(self.proc)
-            else:
-                self.proc.kill()
+            else:  # not sandboxed: the worker's process group (its own session), children included
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except OSError:
+                    self.proc.kill()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -7,6 +7,7 @@ problem of one submission becomes a note in that student's row; the run goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -33,6 +34,12 @@ class Settings:
     memory: int = 2 * 2**30
     sandboxed: bool = True  # False when this machine has no sandbox (then ``why_not`` says why)
     why_not: str = ""
+    # Mixed into every input seed: a digest of the solution notebooks, which no submission can read. The
+    # inputs stay the same on a regrade, but a submission cannot work them out (and prepare answers) ahead.
+    salt: str = ""
+
+    def seed_key(self, student: str) -> str:
+        return f"{student}@{self.salt}" if self.salt else student
 
     def note(self) -> str:
         return "" if self.sandboxed else f"not sandboxed ({self.why_not})"
@@ -125,7 +132,7 @@ def grade_student(student_dir: Path, sources: list[Source], settings: Settings) 
         elif path.stat().st_size > MAX_NOTEBOOK:
             result.notes.append(f"{stem}: the notebook is {path.stat().st_size / 2**20:.0f} MB, over the 20 MB limit")
         else:
-            result = grade_one(path, source, settings, student_dir.name)
+            result = grade_one(path, source, settings, settings.seed_key(student_dir.name))
         row.update({k: number(v) for k, v in result.points.items()})
         notes += result.notes
         lines.append(f"== {stem} ==")
@@ -201,9 +208,16 @@ def grade(
     from tqdm.auto import tqdm
 
     settings = settings_for(timeout, memory, sandboxed)
+    paths = sorted(solutions.glob("ex*.ipynb"))
+    settings = dataclasses.replace(
+        settings, salt=hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()[:16]
+    )
     if not settings.sandboxed:
         print(f"bpcourse grade: NOT sandboxed: {settings.why_not}", file=sys.stderr)
-    sources = [Source.read(p) for p in sorted(solutions.glob("ex*.ipynb"))]
+    elif progress:
+        limits = sandbox.Limits(memory=settings.memory, uid=sandbox.uid_for(os.getpid()))
+        print(f"bpcourse grade: {sandbox.description(limits)}", file=sys.stderr)
+    sources = [Source.read(p) for p in paths]
     everyone = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     linked = [p.name for p in everyone if p.is_symlink()]
     if linked:

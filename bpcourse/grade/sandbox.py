@@ -224,7 +224,7 @@ def description(limits: Limits | None = None) -> str:
     reason = available()
     if reason is not None:
         return f"not sandboxed ({reason})"
-    outside = "uid 65534 inside and out" if _as_root() else f"uid 65534 inside, {os.getuid()} outside"
+    outside = f"uid {limits.uid} inside and out" if _as_root() else f"uid {SANDBOX_UID} inside, {os.getuid()} outside"
     return f"sandboxed ({_bwrap_version()}; {outside}; no network; {format_size(limits.memory)} memory)"
 
 

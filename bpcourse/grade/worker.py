@@ -236,7 +236,7 @@ def main() -> None:
         except BaseException as exc:  # noqa: BLE001 - a request that fails is answered, not fatal
             reply = {"failed": f"{type(exc).__name__}: {str(exc)[:500]}"}
         _QUIET.take()
-        replies.write(P.dumps(reply))
+        replies.write(P.dumps({**reply, "n": msg.get("n")}))
     replies.flush()
     os._exit(0)
 
