@@ -14,8 +14,8 @@ from bpcourse.grade import protocol as P
 from bpcourse.grade import remote, run
 
 
-def roundtrip(x, args=None):
-    return P.decode(P.loads(P.dumps({"v": P.encode(x)}))["v"], args)
+def roundtrip(x, args=None, callables=False):
+    return P.decode(P.loads(P.dumps({"v": P.encode(x)}))["v"], args, callables=callables)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,9 @@ def test_a_generator_goes_as_its_state_and_draws_the_same_numbers():
 
 def test_library_callables_go_by_name_and_nothing_else_does():
     assert P.encode(bp.activations.tanh_prime) == {"$fn": "bpcourse.activations.tanh_prime"}
-    assert roundtrip(bp.activations.tanh_prime) is bp.activations.tanh_prime
+    assert roundtrip(bp.activations.tanh_prime, callables=True) is bp.activations.tanh_prime
+    assert type(roundtrip(bp.activations.tanh_prime)).__name__ == "function"  # in a reply: not callable here
+    assert not callable(roundtrip(bp.activations.tanh_prime))
     assert P.encode(lambda z: z) == {"$opaque": "function"}
     with pytest.raises(P.ProtocolError, match="not plain data"):
         P.encode(lambda z: z, strict=True)
@@ -105,6 +107,7 @@ def test_references_to_the_arguments_come_back_as_the_same_objects():
         b'{"v": {"$array": {"dtype": "|O", "shape": [1], "data": ""}}}',
         b'{"v": {"$array": {"dtype": "<f8", "shape": [2], "data": "AAAA"}}}',
         b'{"v": {"$fn": "subprocess.run"}}',
+        b'{"v": {"$fn": "bpcourse.nothing"}}',
         b'{"v": {"$pickle": "gASV"}}',
         b'{"v": {"a": 1, "b": 2}}',
         b'{"v": {"$rng": {"bit_generator": "Evil"}}}',
@@ -113,7 +116,7 @@ def test_references_to_the_arguments_come_back_as_the_same_objects():
 )
 def test_malformed_messages_are_refused(line):
     with pytest.raises(P.ProtocolError):
-        P.decode(P.loads(line)["v"], ())
+        P.decode(P.loads(line)["v"], (), callables=True)
 
 
 def test_an_oversized_message_is_refused():
@@ -218,3 +221,10 @@ def test_a_reply_written_ahead_by_the_notebook_is_not_taken_for_the_reply(tmp_pa
         assert s.proc.poll() is not None
     finally:
         s.close()
+
+
+def test_bombs_on_the_wire_are_refused_not_built():
+    with pytest.raises(P.ProtocolError, match="RecursionError"):
+        P.loads(b'{"v": ' + b"[" * 100000 + b"]" * 100000 + b"}")
+    huge = {"$network": {"$dict": {"sizes": [64, 10**6, 10**6, 10], "params": {"$dict": {}}}}}
+    assert type(P.decode(huge)).__name__ == "MLP" and not hasattr(P.decode(huge), "predict")

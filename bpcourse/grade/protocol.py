@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-MAX_LINE = 64 * 2**20  # bytes in one message; more is a broken worker
+MAX_LINE = 16 * 2**20  # bytes in one message; more is a broken worker
 MAX_DEPTH = 40
 ALLOWED_PREFIXES = ("bpcourse.", "numpy.")
 _KINDS = "biufc"  # bool, signed, unsigned, float, complex
@@ -89,7 +89,7 @@ def resolve(name: str):
     for cut in range(len(parts) - 1, 0, -1):
         try:
             obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
+        except Exception:  # noqa: BLE001 - not a module, or one that fails to import: try a shorter prefix
             continue
         try:
             for attr in parts[cut:]:
@@ -184,27 +184,31 @@ def _plain(state):
 # ---- decoding -------------------------------------------------------------------------------------------
 
 
-def decode(x, args: tuple | list | None = None, depth: int = 0):
-    """The value that ``encode`` wrote; ``args`` are the request's arguments, for ``$arg`` references."""
+def decode(x, args: tuple | list | None = None, depth: int = 0, callables: bool = False):
+    """The value that ``encode`` wrote; ``args`` are the request's arguments, for ``$arg`` references.
+
+    ``callables``: resolve ``$fn`` (the worker reading the grader's requests). The grader reads the worker's
+    replies without it: a library function that comes back is just an opaque ``function``.
+    """
     if depth > MAX_DEPTH:
         raise ProtocolError("nested too deeply")
     if x is None or isinstance(x, (bool, str, int, float)):
         return x
     if isinstance(x, list):
-        return [decode(v, args, depth + 1) for v in x]
+        return [decode(v, args, depth + 1, callables) for v in x]
     if not isinstance(x, dict) or len(x) != 1:
         raise ProtocolError(f"not a tagged value: {str(x)[:80]}")
     (tag, v), sub = next(iter(x.items())), depth + 1
     if tag == "$tuple" and isinstance(v, list):
-        return tuple(decode(e, args, sub) for e in v)
+        return tuple(decode(e, args, sub, callables) for e in v)
     if tag == "$dict" and isinstance(v, dict):
-        return {k: decode(e, args, sub) for k, e in v.items()}
+        return {k: decode(e, args, sub, callables) for k, e in v.items()}
     if tag == "$pairs" and isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
         out = {}
         for k, e in v:
             key = decode(k, None, sub)
             try:
-                out[key] = decode(e, args, sub)
+                out[key] = decode(e, args, sub, callables)
             except TypeError as exc:  # an unhashable key
                 raise ProtocolError(f"a key that cannot be a dict key: {exc}") from None
         return out
@@ -227,7 +231,7 @@ def decode(x, args: tuple | list | None = None, depth: int = 0):
     if tag == "$rng" and isinstance(v, dict):
         return _generator(v)
     if tag == "$fn":
-        return resolve(v)
+        return resolve(v) if callables else opaque("function")
     if tag == "$arg":
         return _follow(args, v)
     if tag == "$network":
@@ -301,6 +305,14 @@ def _rebuild_network(data):
 
     if not isinstance(data, dict) or not isinstance(data.get("params"), dict):
         return opaque("MLP")
+    sizes = data.get("sizes")
+    if (
+        not isinstance(sizes, list)
+        or not 2 <= len(sizes) <= 100
+        or not all(isinstance(n, int) and 1 <= n <= 10**6 for n in sizes)
+        or sum(a * b for a, b in zip(sizes, sizes[1:])) * 8 > MAX_LINE  # more than the message could carry
+    ):
+        return opaque("MLP")
     options = {k: data[k] for k in ("hidden", "output", "batchnorm") if isinstance(data.get(k), (str, bool))}
     if isinstance(data.get("loss_name"), str):
         options["loss"] = data["loss_name"]
@@ -348,8 +360,8 @@ def loads(line: bytes) -> dict:
         raise ProtocolError(f"a message of {len(line)} bytes (at most {MAX_LINE})")
     try:
         message = json.loads(line.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"not a JSON message: {str(exc)[:80]}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
+        raise ProtocolError(f"not a JSON message: {type(exc).__name__}: {str(exc)[:80]}") from None
     if not isinstance(message, dict):
         raise ProtocolError("a message that is not a JSON object")
     return message

@@ -137,7 +137,7 @@ class Worker:
         from ..check.calling import _same
 
         fn = self.handles[handle]
-        args = [P.decode(a) for a in raw_args]
+        args = [P.decode(a, callables=True) for a in raw_args]
         shape = P.resolve(harness) if harness is not None else None
         try:
             before = copy.deepcopy(args)
