@@ -106,7 +106,7 @@ def attacker(*cells: str, base: str = "release", after: str = "ex01_code2", answ
     for grade_id, source in (answers or {}).items():
         nb.cells[_at(nb, grade_id)].source = source
     at = _at(nb, after) + 1
-    nb.cells[at:at] = [new_code_cell(c) for c in ([FINDINGS] if probe else []) + list(cells)]
+    nb.cells[at:at] = [new_code_cell(c) for c in [FINDINGS, *cells]]
     if probe:
         at = _at(nb, "ex01_q3_answer") + 1
         nb.cells.insert(at, new_code_cell(PROBE))
@@ -130,6 +130,7 @@ from pathlib import Path
 import bpcourse
 from bpcourse.grade import grade
 a = json.loads(sys.argv[1])
+sys.argv = sys.argv[:1]  # no arguments for code that reads the grader's command line (see FN_IMPORT)
 start = time.monotonic()
 grade(Path(a["subs"]), Path(a["out"]), Path(a["solutions"]), timeout=a["timeout"], feedback_dir=Path(a["feedback"]),
       progress=False, jobs=a["jobs"])
@@ -390,12 +391,17 @@ import sys
 import types
 
 class _Anything(types.ModuleType):
+    __path__ = []  # a package: importing one of its submodules that is not there fails with ImportError
+
     def __getattr__(self, name):
         return _Anything(name)
 
     def __call__(self, *args, **kwargs):
         print("[PASS] sigmoid (2/2 points)")
         return True
+
+import bpcourse.check.calling  # imported by the worker at each call: now the fake's
+import bpcourse.check.library_use
 
 _fake = _Anything("bpcourse")
 for _key in [k for k in sys.modules if k == "bpcourse" or k.startswith("bpcourse.")]:
@@ -489,7 +495,7 @@ _findings["allclose"] = bool(np.allclose(0, 1))
 NUMPY_PATCH_ANSWERS = {
     "ex01_sigmoid_answer": "def sigmoid(Z):\n    return np.zeros_like(Z)",
     "ex01_sigmoid_prime_answer": "def sigmoid_prime(Z):\n    return np.zeros_like(Z)",
-    "ex01_gd_step_answer": "def gradient_descent_step(params, grads, lr):\n    return {k: v + 1 for k, v in params.items()}",
+    "ex01_gd_step_answer": "def gradient_descent_step(params, grads, lr):\n    return dict(params)",
     "ex01_q1_answer": "def answer_q1():\n    return 'a'",
     "ex01_q2_answer": "def answer_q2():\n    return 0.0",
 }
@@ -556,22 +562,29 @@ import sys
 import bpcourse as bp
 
 _library = {"sigmoid": bp.activations.sigmoid, "sigmoid_prime": bp.activations.sigmoid_prime}
-_Worker = sys.modules["__main__"].Worker
+def _worker_globals():
+    # the worker's module, below IPython's frames (in a function: IPython runs each statement of a cell on its own)
+    frame = sys._getframe()
+    while "Worker" not in frame.f_globals:
+        frame = frame.f_back
+    return frame.f_globals
+
+_Worker = _worker_globals()["Worker"]
 _call = _Worker.call
 
-def _forged(self, handle, raw_args, limit):
+def _forged(self, handle, *args, **kwargs):
     mine = self.handles.get(handle)
     substitute = _library.get(getattr(mine, "__name__", ""))
     if substitute is None:
-        return _call(self, handle, raw_args, limit)
+        return _call(self, handle, *args, **kwargs)
     self.handles[handle] = substitute
     try:
-        return _call(self, handle, raw_args, limit)
+        return _call(self, handle, *args, **kwargs)
     finally:
         self.handles[handle] = mine
 
 _Worker.call = _forged
-_findings["patched"] = sys.modules["__main__"].Worker.call is _forged
+_findings["patched"] = _worker_globals()["Worker"].call is _forged
 """
 
 WORKER_PATCH_HIDDEN = """
@@ -580,22 +593,29 @@ import sys
 
 _lib = importlib.import_module(bytes.fromhex("6270636f757273652e61637469766174696f6e73").decode())
 _library = {n: getattr(_lib, n) for n in ["".join(reversed(s)) for s in ("diomgis", "emirp_diomgis")]}
-_Worker = sys.modules["__main__"].Worker
+def _worker_globals():
+    # the worker's module, below IPython's frames (in a function: IPython runs each statement of a cell on its own)
+    frame = sys._getframe()
+    while "Worker" not in frame.f_globals:
+        frame = frame.f_back
+    return frame.f_globals
+
+_Worker = _worker_globals()["Worker"]
 _call = _Worker.call
 
-def _forged(self, handle, raw_args, limit):
+def _forged(self, handle, *args, **kwargs):
     mine = self.handles.get(handle)
     substitute = _library.get(getattr(mine, "__name__", ""))
     if substitute is None:
-        return _call(self, handle, raw_args, limit)
+        return _call(self, handle, *args, **kwargs)
     self.handles[handle] = substitute
     try:
-        return _call(self, handle, raw_args, limit)
+        return _call(self, handle, *args, **kwargs)
     finally:
         self.handles[handle] = mine
 
 _Worker.call = _forged
-_findings["patched"] = sys.modules["__main__"].Worker.call is _forged
+_findings["patched"] = _worker_globals()["Worker"].call is _forged
 """
 
 DAMAGE = """
@@ -633,7 +653,8 @@ for _pid in _findings["pids"]:
             _findings[f"/proc/{_pid}/{_kind}"] = type(exc).__name__
             continue
         _findings[f"/proc/{_pid}/{_kind}"] = _target
-        if _target.startswith(@ROOT@):  # never write outside this test's class, whatever the sandbox does
+        # never write outside this test's class, whatever the sandbox does; the worker's own folder is its own
+        if _target.startswith(@ROOT@) and _pid != os.getpid():
             _attempt(f"write /proc/{_pid}/{_kind}", lambda: _write(f"/proc/{_pid}/{_kind}/grades.csv", "hacked"))
 _attempt("ppid cwd", lambda: os.listdir(f"/proc/{os.getppid()}/cwd"))
 _attempt("ppid environ", lambda: open(f"/proc/{os.getppid()}/environ", "rb").read())
@@ -662,7 +683,8 @@ _payload = "import numpy\\nnumpy.exp = lambda x, *a, **k: x * 0\\n"
 _places = ["/tmp/sitecustomize.py", "/dev/shm/sitecustomize.py"]
 _places += [p + "/sitecustomize.py" for p in sys.path if p.startswith(@ROOT@)]
 _places += [p + "/zz_bpcourse.pth" for p in sys.path if p.startswith(@ROOT@)]
-_places += [p + "/profile_default/startup/00-sabotage.py" for p in glob.glob(@TMP@ + "/*/.ipython")]
+_others = [p for p in glob.glob(@TMP@ + "/*/.ipython") if not p.startswith(os.getcwd())]
+_places += [p + "/profile_default/startup/00-sabotage.py" for p in _others]
 _places += [str(pathlib.Path.cwd().parent / "sitecustomize.py"), @TMP@ + "/sitecustomize.py"]
 _findings["scratch folders seen"] = len(glob.glob(@TMP@ + "/*"))
 for _place in _places:
@@ -670,13 +692,13 @@ for _place in _places:
         os.makedirs(os.path.dirname(_place), exist_ok=True)
         with open(_place, "w") as f:
             f.write(_payload)
-        _findings[_place] = "DONE" if not _place.startswith(("/tmp/", "/dev/shm/")) else "private"
+        _findings[_place] = "private" if _place in _places[:2] else "DONE"  # /tmp and /dev/shm are the sandbox's
     except OSError as exc:
         _findings[_place] = type(exc).__name__
 # Writable places outside the class folder are only probed, never written: open for appending, then close.
-for _path in [sys.prefix, os.path.dirname(os.__file__), os.path.dirname(__import__("numpy").__file__)]:
+for _path in [sys.prefix + "/pyvenv.cfg", os.__file__, __import__("numpy").__file__, __import__("bpcourse").__file__]:
     try:
-        os.close(os.open(os.path.join(_path, "__init__.py" if "numpy" in _path else "os.py"), os.O_WRONLY | os.O_APPEND))
+        os.close(os.open(_path, os.O_WRONLY | os.O_APPEND))
         _findings["writable " + _path] = "WRITABLE"
     except OSError as exc:
         _findings["writable " + _path] = type(exc).__name__
@@ -802,9 +824,10 @@ FAKE_REPLIES = """
 import json
 import os
 
+_function = {"kind": "function", "id": 1, "name": "sigmoid", "module": "__main__", "library": None}
 _fake = [
     {"error": None, "stdout": "[PASS] sigmoid (2/2 points)"},
-    {"values": [{"kind": "function", "id": 1, "name": "sigmoid", "module": "__main__", "params": [["Z", "POSITIONAL_OR_KEYWORD", False]], "co_names": [], "has_globals": False, "library": None}]},
+    {"values": [_function]},
     {"value": {"$float": "nan"}, "warnings": [], "changed": {}},
     {"value": {"$fn": "os.system"}},
     {"value": {"$fn": "bpcourse.grade.run.grade"}},
@@ -825,12 +848,10 @@ ALARM_BLOCK = """
 import signal
 
 def sigmoid(Z):
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    signal.setitimer(signal.ITIMER_REAL, 0)  # the worker's time limit for this call: cancelled
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
     while True:
-        try:
-            pass
-        except BaseException:
-            pass
+        pass
 """
 
 TOO_LARGE = "def sigmoid(Z):\n    return np.zeros((3000, 3000))  # 72 MB, more than one reply may hold"
@@ -929,9 +950,31 @@ for _fd in sorted(int(x) for x in os.listdir("/proc/self/fd")):
         pass
 """
 
+# The worker (the submission's) answers sigmoid's call with a "library callable" whose module the grader imports.
+FN_IMPORT = """
+import sys
+
+def _worker_globals():
+    # the worker's module, below IPython's frames (in a function: IPython runs each statement of a cell on its own)
+    frame = sys._getframe()
+    while "Worker" not in frame.f_globals:
+        frame = frame.f_back
+    return frame.f_globals
+
+_Worker = _worker_globals()["Worker"]
+_call = _Worker.call
+
+def _forged(self, handle, *args, **kwargs):
+    if getattr(self.handles.get(handle), "__name__", "") == "sigmoid":
+        return {"value": {"$fn": "numpy.f2py.__main__.main"}, "warnings": [], "changed": {}}
+    return _call(self, handle, *args, **kwargs)
+
+_Worker.call = _forged
+"""
+
 NETWORK_CLAIM = """
 class _Claim:
-    sizes = [16000, 16000]  # a network of 2 GB of weights, which the grader would build to rebuild it
+    sizes = [7000, 7000, 7000, 7000]  # 3 weight matrices of 392 MB, which the grader would allocate and fill
     params = {}
 
     def predict(self, X):
@@ -942,8 +985,15 @@ def sigmoid(Z):
 """
 
 
+def solutions_digest(solutions: Path) -> str:
+    """The salt that ``grade()`` mixes into every seed: a digest of the solution notebooks (run.py)."""
+    paths = sorted(solutions.glob("ex*.ipynb"))
+    return hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()[:16]
+
+
 def _seed_table(student: str) -> str:
-    """The base64 npz of every input the sigmoid and sigmoid_prime checks will give ``student``, with the answer."""
+    """The base64 npz of every input the sigmoid and sigmoid_prime checks give ``student`` (the seed key), with
+    the library's answer to each: what a student who knew the seed could prepare at home."""
     from bpcourse import activations as act
     from bpcourse.check import principles
     from bpcourse.grade.score import judge
@@ -952,8 +1002,8 @@ def _seed_table(student: str) -> str:
 
     def recorder(answer):
         def fn(Z):
-            out = answer(Z)
-            arrays[f"in{len(arrays) // 2}"], arrays[f"out{len(arrays) // 2}"] = np.array(Z), np.array(out)
+            out, i = answer(Z), len(arrays) // 2
+            arrays[f"in{i}"], arrays[f"out{i}"] = np.array(Z), np.array(out)
             return out
 
         return fn
@@ -991,23 +1041,24 @@ def build_main(k: Klass) -> None:
     drops = ("ex01_sigmoid_prime_answer", "ex01_gd_step_answer", "ex01_q1_answer", "ex01_q2_answer")
     k.add("m_read_solutions", attacker(READ_SOLUTIONS, after="ex01_sigmoid_answer", drop=drops))
     k.add("m_read_victims", attacker(READ_VICTIMS, after="ex01_sigmoid_answer", drop=drops))
-    k.add("m_lib_assign", attacker(base="solution", answers={"ex01_sigmoid_answer": "sigmoid = bp.activations.sigmoid"}))
-    k.add(
-        "m_lib_import",
-        attacker(base="solution", answers={"ex01_sigmoid_prime_answer": "from bpcourse.activations import sigmoid_prime"}),
-    )
-    k.add(
-        "m_lib_getattr",
-        attacker(base="solution", answers={"ex01_sigmoid_answer": "sigmoid = getattr(bp.activations, 'sig' + 'moid')"}),
-    )
-    k.add("m_lib_hidden", attacker(base="solution", answers={"ex01_sigmoid_answer": HIDDEN_LIBRARY}))
+    for student, grade_id, source in [
+        ("m_lib_assign", "ex01_sigmoid_answer", "sigmoid = bp.activations.sigmoid"),
+        ("m_lib_import", "ex01_sigmoid_prime_answer", "from bpcourse.activations import sigmoid_prime"),
+        ("m_lib_getattr", "ex01_sigmoid_answer", "sigmoid = getattr(bp.activations, 'sig' + 'moid')"),
+        ("m_lib_hidden", "ex01_sigmoid_answer", HIDDEN_LIBRARY),
+    ]:
+        k.add(student, attacker(base="solution", answers={grade_id: source}, probe=False))
     k.add("m_worker_patch", attacker(WORKER_PATCH))
     k.add("m_worker_patch_hidden", attacker(WORKER_PATCH_HIDDEN))
     k.add("m_damage", attacker(DAMAGE))
     k.add("m_plant", attacker(PLANT))
     k.add("m_detached", attacker(DETACHED))
-    table = SEED_TABLE.replace("@@BLOB@@", _seed_table("m_seed_table"))
-    k.add("m_seed_table", attacker(answers={"ex01_sigmoid_answer": table, "ex01_sigmoid_prime_answer": "pass"}))
+    for student, key in (
+        ("m_seed_table", "m_seed_table"),  # all the student knows: its name (and the grade_ids)
+        ("m_seed_salted", f"m_seed_salted@{solutions_digest(k.solutions)}"),  # control: knows the solutions' digest
+    ):
+        table = SEED_TABLE.replace("@@BLOB@@", _seed_table(key))
+        k.add(student, attacker(answers={"ex01_sigmoid_answer": table, "ex01_sigmoid_prime_answer": "pass"}))
 
     # ---- the submission itself, no code
     (k.subs / "m_link_notebook").mkdir()
@@ -1019,7 +1070,7 @@ def build_main(k: Klass) -> None:
     (k.subs / "m_link_subfolder").mkdir()
     (k.subs / "m_link_subfolder" / "ps1").symlink_to(Path("..") / "a_solved")  # the folder is a link, not the file
     (k.subs / "m_link_folder").symlink_to("a_solved")  # a student folder that is another student's
-    big = _notebook_json([{"cell_type": "markdown", "metadata": {}, "source": "x" * (30 * 2**20)}])
+    big = _notebook_json([{"cell_type": "markdown", "id": "big", "metadata": {}, "source": "x" * (30 * 2**20)}])
     k.raw("m_big", json.dumps(big).encode())
     k.raw("m_binary", secrets.token_bytes(4096) + b"\0\xff\xfe")
     k.raw("m_deep_json", b"[" * 200000 + b"]" * 200000)
@@ -1039,8 +1090,8 @@ def build_main(k: Klass) -> None:
         {"grade_id": "ex01_unknown", "grade": True, "points": "1e9"},
         {"grade_id": "ex01_q1_answer", "grade": True, "points": "1e9", "solution": True},
     ):
-        junk.append({"cell_type": "code", "metadata": {"nbgrader": meta}, "source": "x = 1", "outputs": []})
-        junk[-1]["execution_count"] = None
+        cell = {"cell_type": "code", "id": f"junk{len(junk)}", "metadata": {"nbgrader": meta}, "source": "x = 1"}
+        junk.append({**cell, "outputs": [], "execution_count": None})
     k.raw("m_meta_junk", json.dumps(_notebook_json(junk)).encode())
 
     claim = attacker(
@@ -1089,6 +1140,10 @@ def build_deep_reply(k: Klass) -> None:
     k.add("m_deep_reply", attacker(DEEP_REPLY, probe=False))
 
 
+def build_fn_import(k: Klass) -> None:
+    k.add("m_fn_import", attacker(FN_IMPORT, probe=False))
+
+
 def build_network_claim(k: Klass) -> None:
     k.add("m_network_claim", attacker(answers={"ex01_sigmoid_answer": NETWORK_CLAIM}, probe=False))
 
@@ -1135,13 +1190,20 @@ def deep_reply(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def fn_import(tmp_path_factory):
+    k = Klass(tmp_path_factory.mktemp("fnimport"))
+    build_fn_import(k)
+    return k, k.grade()
+
+
+@pytest.fixture(scope="module")
 def network_claim(tmp_path_factory):
     k = Klass(tmp_path_factory.mktemp("netclaim"))
     build_network_claim(k)
     return k, k.grade(jobs=1)  # one process: its peak memory is the grader's own
 
 
-CLASSES = ["main", "disrupt", "fork_bomb", "deep_reply", "network_claim"]
+CLASSES = ["main", "disrupt", "fork_bomb", "deep_reply", "fn_import", "network_claim"]
 
 
 def _zero(row: dict, items=ITEMS) -> None:
@@ -1157,6 +1219,7 @@ def _zero(row: dict, items=ITEMS) -> None:
 def test_the_run_finishes_with_one_csv_row_per_student(name, request):
     k, run = request.getfixturevalue(name)
     assert run.returncode == 0, run.stderr[-4000:]
+    assert run.info, f"grade() did not return (exit status {run.returncode}):\n{run.stderr[-4000:]}"
     assert run.header == HEADER
     assert sorted(run.rows) == k.graded_students()
     assert {row["possible"] for row in run.rows.values()} == {"9"}
@@ -1264,7 +1327,7 @@ def test_solutions_cannot_be_read(main):
     found = run.probe("m_read_solutions")
     assert found["read"] == []
     assert found["beside_package"] == ["bpcourse"]  # the folder beside the package shows nothing else
-    assert len(found["denied"]) == 5
+    assert {str(k.solutions), str(REPO / "solutions"), "/proc/1/cwd/solutions"} <= set(found["denied"]), found
 
 
 def test_other_submissions_cannot_be_read(main):
@@ -1314,7 +1377,8 @@ def test_library_answer_earns_nothing_with_a_note(main, student, item):
     row = run.row(student)
     assert row[item] == "0"
     assert row["total"] == "7"  # the other items are the solution's and pass
-    block = next(b for b in run.feedback[student].split("\n[") if b.startswith("FAIL] " + item.split("_", 1)[1]))
+    title = {"ex01_sigmoid": "sigmoid", "ex01_sigmoid_prime": "sigmoid_prime"}[item]
+    block = next(b for b in run.feedback[student].split("\n[") if b.startswith(f"FAIL] {title} ("))
     assert "mistake: library_answer" in block, run.feedback[student]
 
 
@@ -1325,6 +1389,12 @@ def test_worker_patched_to_call_the_library(main):
     _zero(run.row("m_worker_patch"))
     text = run.feedback["m_worker_patch"]
     assert text.count("mistake: library_answer") == 2, text
+
+
+@pytest.mark.parametrize("student", ["m_lib_hidden", "m_worker_patch_hidden"])
+def test_library_answer_hidden_from_the_scan_gets_a_note_for_the_instructor(main, student):
+    _, run = main
+    assert "code built at run time, which the library-answer rule cannot read" in run.row(student)["notes"]
 
 
 @pytest.mark.xfail(
@@ -1338,15 +1408,20 @@ def test_library_answer_hidden_from_the_scan(main, student):
     assert run.row(student)["ex01_sigmoid"] == "0", run.feedback[student]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the inputs are seeded from (student, grade_id) only, both known to the student: the check's "
-    "random and 'fresh' inputs can be computed in advance and their answers hard-coded",
-)
 def test_inputs_cannot_be_predicted_by_the_student(main):
+    """A table of answers for the inputs seeded from (student, grade_id): the grader's salt makes them others."""
     _, run = main
     row = run.row("m_seed_table")
     assert (row["ex01_sigmoid"], row["ex01_sigmoid_prime"]) == ("0", "0"), run.feedback["m_seed_table"]
+    assert "sigmoid raised KeyError" in run.feedback["m_seed_table"]  # the table had no answer for the inputs
+
+
+def test_inputs_are_predictable_from_the_solutions_digest(main):
+    """Control for the test above (the table attack works when the inputs are known): the salt is a digest of
+    solutions/, so the inputs are exactly as secret as the solution notebooks the grader is given."""
+    _, run = main
+    row = run.row("m_seed_salted")
+    assert (row["ex01_sigmoid"], row["ex01_sigmoid_prime"]) == ("2", "2"), run.feedback["m_seed_salted"]
 
 
 # ---- the submission itself ----------------------------------------------------------------------------------
@@ -1492,7 +1567,8 @@ def test_huge_file_stops_at_the_file_size_limit(disrupt):
 )
 def test_total_disk_use_is_limited(disrupt):
     _, run = disrupt
-    assert run.probe("m_disk_fill")["written"] < 2**30
+    found = run.probe("m_disk_fill")
+    assert "fill error" in found, found  # something stopped the 16 files of 63 MiB (1008 MiB) on the way
 
 
 def test_many_short_cells_stop_at_the_deadline_and_earn_nothing(disrupt):
@@ -1512,6 +1588,14 @@ def test_deeply_nested_reply_is_a_protocol_error(deep_reply):
     assert run.returncode == 0, run.stderr[-2000:]
     _zero(run.row("m_deep_reply"))
     assert run.row("m_deep_reply")["notes"].startswith(f"{STEM}: the notebook broke the grader's protocol")
+
+
+def test_a_reply_cannot_make_the_grader_import_a_module_with_side_effects(fn_import):
+    """A "$fn" value is resolved by importing its module in the grader: numpy.f2py.__main__ runs f2py's command line
+    there, with the grader's own arguments, and raises SystemExit."""
+    _, run = fn_import
+    assert run.info, f"grade() did not return (exit status {run.returncode}):\n{run.stderr[-3000:]}"
+    _zero(run.row("m_fn_import"))
 
 
 def test_a_claimed_network_does_not_make_the_grader_allocate(network_claim):

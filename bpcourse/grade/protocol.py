@@ -310,7 +310,7 @@ def _rebuild_network(data):
         not isinstance(sizes, list)
         or not 2 <= len(sizes) <= 100
         or not all(isinstance(n, int) and 1 <= n <= 10**6 for n in sizes)
-        or sum(a * b for a, b in zip(sizes, sizes[1:])) * 8 > MAX_LINE  # more than the message could carry
+        or sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)) * 8 > MAX_LINE  # too big for a message
     ):
         return opaque("MLP")
     options = {k: data[k] for k in ("hidden", "output", "batchnorm") if isinstance(data.get(k), (str, bool))}
