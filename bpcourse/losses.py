@@ -3,11 +3,12 @@ r"""Loss functions, each a mean over the m examples of a batch, with its gradien
 Every loss takes predictions A = Ŷ = A^L and labels Y, both (n_L, m), and returns
 ``(L, dA)`` where L is a float and dA = ∂L/∂A has A's shape. Because L is the
 *mean* over the batch, every dA already carries the factor 1/m; the layers below
-only sum over examples (see ``layers.linear_backward``).
+only sum over examples (see ``layers.linear_backward``). In the course's notation δˡ is one
+example's error term and Δˡ stacks them as columns, so the dZ of a layer is Δˡ/m.
 
 The fused versions ``softmax_cross_entropy`` and ``sigmoid_binary_cross_entropy``
 take the pre-activation Z = Z^L instead and return ``(L, dZ)`` with the simplified
-BP1, δ^L = (A − Y)/m. They never form log(A), so they stay exact when the output
+BP1, dZ^L = Δ^L/m = (A − Y)/m. They never form log(A), so they stay exact when the output
 saturates.
 
 Each function checks its inputs: A (or Z) and Y finite, 2-D, of the same shape, with at
@@ -104,10 +105,10 @@ def binary_cross_entropy(A: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarra
 
 @checked(_softmax_cross_entropy_args)
 def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-    r"""Softmax then categorical cross-entropy, from logits Z (n_L, m): returns (L, δ^L).
+    r"""Softmax then categorical cross-entropy, from logits Z (n_L, m): returns (L, dZ^L).
 
     log a_k = z_k − log Σ_j e^{z_j} (log-sum-exp, shifted by the column maximum),
-    and BP1 simplifies to δ^L = (softmax(Z) − Y)/m.
+    and BP1 simplifies to dZ^L = Δ^L/m = (softmax(Z) − Y)/m.
     """
     m = Z.shape[1]
     Zs = Z - Z.max(axis=0, keepdims=True)
@@ -119,10 +120,10 @@ def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarr
 
 @checked(_sigmoid_binary_cross_entropy_args)
 def sigmoid_binary_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-    r"""Sigmoid then binary cross-entropy, from logits Z (1, m) or (n_L, m): returns (L, δ^L).
+    r"""Sigmoid then binary cross-entropy, from logits Z (1, m) or (n_L, m): returns (L, dZ^L).
 
     ℓ = log(1 + e^{z}) − y z, computed with ``logaddexp`` so no exponent overflows,
-    and BP1 simplifies to δ^L = (σ(Z) − Y)/m.
+    and BP1 simplifies to dZ^L = Δ^L/m = (σ(Z) − Y)/m.
     """
     m = Z.shape[1]
     L = np.sum(np.logaddexp(0.0, Z) - Y * Z) / m
@@ -131,7 +132,7 @@ def sigmoid_binary_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> tuple[float, n
 
 LOSSES = {"mse": mse, "cross_entropy": cross_entropy}
 
-# (output activation, loss) pairs with a fused, stable form: δ^L = (A − Y)/m.
+# (output activation, loss) pairs with a fused, stable form: dZ^L = (A − Y)/m.
 FUSED = {
     ("softmax", "cross_entropy"): softmax_cross_entropy,
     ("sigmoid", "cross_entropy"): sigmoid_binary_cross_entropy,

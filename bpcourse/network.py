@@ -280,9 +280,9 @@ class MLP:
         with skip_checks():
             fused = losses.FUSED.get((self.output, self.loss_name))
             if fused is not None:
-                return fused(out.Z, Y)  # simplified BP1: δ^L = (A^L − Y)/m
+                return fused(out.Z, Y)  # simplified BP1: dZ^L = Δ^L/m = (A^L − Y)/m
             L, dA = losses.loss_on_output(self.output, self.loss_name)(out.A, Y)
-            return L, layers.activation_backward(dA, out)  # BP1: δ^L = ∇_a ℓ ⊙ σ′(Z^L)
+            return L, layers.activation_backward(dA, out)  # BP1: dZ^L = dA ⊙ σ′(Z^L) (dA carries the 1/m)
 
     def loss(self, X, Y, training: bool = False) -> float:
         r"""The mean loss L over the m examples of X (n_0, m) with labels Y (n_L, m)."""
@@ -300,7 +300,7 @@ class MLP:
         return self._loss_and_dZL(caches, Y)[0]
 
     def backward(self, dZL: np.ndarray, caches: list[LayerCache]) -> dict[str, np.ndarray]:
-        r"""Backpropagate δ^L = dZL (n_L, m) through the cached layers; returns grads like ``params``.
+        r"""Backpropagate dZL = Δ^L/m (n_L, m) through the cached layers; returns grads like ``params``.
 
         ``caches`` must be this network's own ``forward_cache`` result.
         """
@@ -341,7 +341,7 @@ class MLP:
                 else:
                     dA_prev, grads[f"W{l}"], grads[f"b{l}"] = layers.linear_backward(dZ, lin, l > 1)  # BP3, BP4
                 if l > 1:
-                    # BP2: δ^{l-1} = (W^l)ᵀ δ^l ⊙ σ′(Z^{l-1})
+                    # BP2: dZ^{l-1} = (W^l)ᵀ dZ^l ⊙ σ′(Z^{l-1})
                     dZ = layers.activation_backward(dA_prev, caches[l - 2].activation)
         return {k: grads[k] for k in self.params}
 

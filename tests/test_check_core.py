@@ -108,7 +108,7 @@ def test_under_a_grader_a_failing_check_raises(name, value, monkeypatch, capsys)
     assert core.grading()
     P.sigmoid(own(bp.activations.sigmoid))  # passing: no exception
     with pytest.raises(AssertionError, match=r"(?s)ex01_sigmoid: \[FAIL\] sigmoid .*wrong sign"):
-        P.sigmoid(lambda Z: bp.activations.sigmoid(-Z))
+        P.sigmoid(lambda Z: 1 / (1 + np.exp(Z)))
 
     def stub(Z):
         raise NotImplementedError()
@@ -238,3 +238,18 @@ def test_in_a_notebook_a_cell_that_uses_the_library_function_fails_the_item(monk
     assert out.startswith("[FAIL] sigmoid (0/2 points)")
     assert "line 2 of the cell that starts 'def sigmoid(Z):' calls bp.activations.sigmoid" in out
     assert run(P.sigmoid_prime, own(bp.activations.sigmoid_prime), capsys).startswith("[PASS]")  # allowed there
+
+
+def test_a_library_function_reached_by_a_name_built_at_run_time_is_caught_when_it_runs(monkeypatch, capsys):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # the tripwire watches under a grader only
+    module = getattr(bp, "".join(["activ", "ations"]))
+
+    def sigmoid(Z):
+        return getattr(module, "sig" + "moid")(Z)
+
+    with pytest.raises(AssertionError, match="sigmoid runs bp.activations.sigmoid when it is called"):
+        P.sigmoid(sigmoid)
+    P.sigmoid_prime(own(bp.activations.sigmoid_prime))  # a copy of the library's code: passes, no exception
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    capsys.readouterr()
+    assert run(P.sigmoid, sigmoid, capsys).startswith("[PASS]")  # in a learner's notebook: not watched

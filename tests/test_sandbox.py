@@ -425,3 +425,18 @@ def test_parse_size_message():
         sandbox.parse_size("abc")
     assert str(caught.value) == "expected a size such as 2G or 512M, got 'abc'"
     assert sandbox.format_size(2 * 2**30) == "2G" and sandbox.format_size(3 * 2**29) == "1536M"
+
+
+def test_a_scratch_of_a_given_size_caps_all_files_together_and_leaves_the_host_folder_empty(tmp_path):
+    scratch = tmp_path / "scratch"
+    limits = sandbox.Limits(scratch_size=32 * 2**20, file_size=20 * 2**20)
+    sandbox.prepare_scratch(scratch, limits.uid)
+    code = (
+        "n = 0\ntry:\n    for i in range(10):\n        open(f'f{i}', 'wb').write(b'x' * (15 * 2**20))\n        n += 1\n"
+        "except OSError as exc:\n    print('stopped after', n, 'files, errno', exc.errno)"
+    )
+    out = subprocess.run(
+        sandbox.command([sys.executable, "-c", code], scratch, limits), capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip() == "stopped after 2 files, errno 28"  # ENOSPC: 32 MiB hold two 15 MiB files
+    assert list(scratch.iterdir()) == []

@@ -43,6 +43,14 @@ class NotImplementedYet(Exception):
     """The learner's function still raises NotImplementedError (the untouched stub)."""
 
 
+class LibraryCalled(Exception):
+    """Under ``bpcourse grade``: the worker saw the learner's function run a library function the item declares."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
 class TimeLimit(BaseException):  # BaseException: a learner's `except Exception` cannot swallow it
     """The learner's function ran longer than the time limit."""
 
@@ -207,10 +215,14 @@ def call(
         ):
             warnings.simplefilter("always" if stable else "ignore")
             remote = _remote_runner(fn)
+            watched = declared_for(CURRENT_ITEM.get()) if grading() else ()  # see ``tripwire``
             if remote is not None:
-                result = remote(args, limit, harness)
+                result = remote(args, limit, harness, watched)
             else:
-                result = _run_with_time_limit(fn, args, limit)
+                with tripwire(watched) as hits:
+                    result = _run_with_time_limit(fn, args, limit)
+                if hits:
+                    raise LibraryCalled(hits[0])
                 result = harness(result) if harness is not None else result
     except NotImplementedError:
         raise NotImplementedYet from None
@@ -218,6 +230,9 @@ def call(
         raise Mistake(M.message(M.TIME_LIMIT, name=name, limit=f"{limit:g}"), M.TIME_LIMIT) from None
     except RecursionError:
         raise Mistake(M.message(M.RECURSION, name=name), M.RECURSION) from None
+    except LibraryCalled as exc:
+        how = _("{name} runs bp.{library} when it is called").format(name=name, library=exc.name)
+        raise Mistake(M.message(M.LIBRARY_ANSWER, how=how), M.LIBRARY_ANSWER) from None
     except Exception as exc:
         text = M.message(M.RAISED, name=name, error=type(exc).__name__, detail=exc) + _shape_hint(str(exc))
         raise Mistake(text, M.RAISED) from None
@@ -230,6 +245,78 @@ def call(
             hint = mutation_hint or _("leave the inputs as they are and return new arrays (x = x - ..., not x -= ...)")
             raise Mistake(M.message(M.CHANGED_INPUT, arg=arg_name, hint=hint), M.CHANGED_INPUT)
     return result
+
+
+def declared_for(grade_id: str) -> tuple[str, ...]:
+    """The library functions that item ``grade_id`` asks the learner to write (``library_use.DECLARED``)."""
+    if not grade_id:
+        return ()
+    from .library_use import DECLARED
+
+    return DECLARED.get(grade_id, ())
+
+
+def watched_code(declared: tuple[str, ...]) -> dict:
+    """id(code object) → (declared name, code), for every Python function behind the declared names (a class:
+    its methods; a table: its functions)."""
+    from .library_use import resolve
+
+    codes: dict = {}
+    for name in declared:
+        try:
+            obj = resolve(name)
+        except Exception:  # noqa: BLE001 - a module that cannot be imported here holds nothing to watch
+            continue
+        values = (
+            list(vars(obj).values()) if inspect.isclass(obj) else list(obj.values()) if isinstance(obj, dict) else [obj]
+        )
+        for value in values:
+            # the innermost function: a decorator's wrapper code (errors.checked) is shared by many functions
+            f = (
+                inspect.unwrap(getattr(value, "__func__", value))
+                if callable(getattr(value, "__func__", value))
+                else None
+            )
+            code = getattr(f, "__code__", None)
+            if code is not None:  # by identity: code objects compare equal by content, and a copy is not the library's
+                codes.setdefault(id(code), (name, code))
+    return codes
+
+
+class tripwire:  # noqa: N801 - used as a context manager, like a function
+    """While active, record which declared library functions run (``sys.setprofile``): a library answer that
+    the cells hide from the syntax scan (a name built at run time) still shows when it is called. The list of
+    names hit is what ``with`` gives.
+
+    Only under a grader (``call`` watches nothing otherwise): in a learner's notebook the syntax scan and the
+    identity check give the immediate feedback, and code that reaches the library by a computed name is
+    caught when graded.
+    """
+
+    def __init__(self, declared: tuple[str, ...]):
+        self.codes = watched_code(declared) if declared else {}
+        self.hits: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        if self.codes:
+            import sys
+
+            self.previous = sys.getprofile()
+
+            def hook(frame, event, arg):
+                if event == "call" and id(frame.f_code) in self.codes:
+                    name = self.codes[id(frame.f_code)][0]
+                    if name not in self.hits:
+                        self.hits.append(name)
+
+            sys.setprofile(hook)
+        return self.hits
+
+    def __exit__(self, *exc) -> None:
+        if self.codes:
+            import sys
+
+            sys.setprofile(self.previous)
 
 
 def _remote_runner(fn):

@@ -41,7 +41,7 @@ NOTEBOOK = "ex03_derivation"
 FOUR_EQUATIONS = Section("3", 2, "2. The four equations for one example")
 MINI_BATCH = Section("3", 3, "3. A mini-batch: matrices instead of outer products, and the $1/m$")
 GRADIENT_CHECKING = Section("3", 4, "4. Gradient checking: is my backward pass right?")
-COST = Section("3", 6, "6. What a gradient costs: backprop against finite differences")
+COST = Section("3", 6, "6. What a gradient costs")
 
 ON_SQUARE = define(
     "on_square_shapes", N_("{crash}\non square matrices, where the shapes fit, your function computes this: {mistake}")

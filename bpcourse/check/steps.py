@@ -375,7 +375,7 @@ CE_GRAD_PRECEDENCE = define(
 )
 CE_DELTA = define(
     "ce_delta",
-    N_("(A − Y)/m is δ = ∂L/∂Z for softmax with cross-entropy; here we want ∂L/∂A = −Y/(m A)"),
+    N_("(A − Y)/m is dZ = ∂L/∂Z for softmax with cross-entropy; here we want ∂L/∂A = −Y/(m A)"),
 )
 CE_NO_LABELS = define(
     "ce_no_labels",
@@ -491,9 +491,11 @@ BW_HID_PRIME_OF_A = define(
     N_("σ′ takes Z, not A: you computed σ′(A1) = sigmoid_prime(A1); BP2 needs σ′(Z1) = A1(1 − A1) ({see})"),
 )
 BW_NO_OUT_PRIME = define(
-    "backward_no_prime2", N_("missing σ′(Z2) in the output layer's δ (BP1: δ2 = (A2 − Y)/m ⊙ σ′(Z2))")
+    "backward_no_prime2", N_("missing σ′(Z2) in the output layer's dZ2 (BP1: dZ2 = (A2 − Y)/m ⊙ σ′(Z2))")
 )
-BW_NO_HID_PRIME = define("backward_no_prime1", N_("missing σ′(Z1) in the hidden layer's δ (BP2: δ1 = W2ᵀ δ2 ⊙ σ′(Z1))"))
+BW_NO_HID_PRIME = define(
+    "backward_no_prime1", N_("missing σ′(Z1) in the hidden layer's dZ1 (BP2: dZ1 = W2ᵀ dZ2 ⊙ σ′(Z1))")
+)
 BW_OUT_PRIME_ZZ = define(
     "backward_prime2_zz",
     N_("σ′(z) = σ(z)(1 − σ(z)) = a(1 − a): you computed z(1 − z) with Z2; use A2(1 − A2) or sigmoid_prime(Z2)"),
@@ -504,16 +506,16 @@ BW_HID_PRIME_ZZ = define(
 )
 BW_W2_NOT_T = define(
     "backward_w2_not_transposed",
-    N_("W2 is not transposed: the error goes back through (W2)ᵀ, δ1 = (W2)ᵀ δ2 ⊙ σ′(Z1), W2.T @ dZ2"),
+    N_("W2 is not transposed: the error goes back through (W2)ᵀ, dZ1 = (W2)ᵀ dZ2 ⊙ σ′(Z1), W2.T @ dZ2"),
 )
 BW_D1_FROM_ERROR = define(
     "backward_delta1_from_error",
     N_(
-        "δ1 must be computed from δ2, which already holds σ′(Z2): δ1 = (W2)ᵀ δ2 ⊙ σ′(Z1), "
+        "dZ1 must be computed from dZ2, which already holds σ′(Z2): dZ1 = (W2)ᵀ dZ2 ⊙ σ′(Z1), "
         "not (W2)ᵀ (A2 − Y)/m ⊙ σ′(Z1) ({see})"
     ),
 )
-BW_DW2_FROM_Z1 = define("backward_dw2_from_z1", N_("dW2 = δ2 (A1)ᵀ: the input of layer 2 is A1, not Z1"))
+BW_DW2_FROM_Z1 = define("backward_dw2_from_z1", N_("dW2 = dZ2 (A1)ᵀ: the input of layer 2 is A1, not Z1"))
 BW_KEYS_PREFIXED = define(
     "backward_keys_prefixed",
     N_("name the gradients like the parameters they belong to, 'W1', 'b1', 'W2', 'b2' (not {keys})"),

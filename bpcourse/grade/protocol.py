@@ -184,31 +184,36 @@ def _plain(state):
 # ---- decoding -------------------------------------------------------------------------------------------
 
 
-def decode(x, args: tuple | list | None = None, depth: int = 0, callables: bool = False):
+MAX_NETWORKS = 4  # networks rebuilt from one message; more are opaque (each costs the grader an MLP)
+
+
+def decode(x, args: tuple | list | None = None, depth: int = 0, callables: bool = False, state: dict | None = None):
     """The value that ``encode`` wrote; ``args`` are the request's arguments, for ``$arg`` references.
 
     ``callables``: resolve ``$fn`` (the worker reading the grader's requests). The grader reads the worker's
-    replies without it: a library function that comes back is just an opaque ``function``.
+    replies without it: a library function that comes back is just an opaque ``function``. ``state`` counts
+    what one message has cost so far (the networks rebuilt).
     """
+    state = {"networks": 0} if state is None else state
     if depth > MAX_DEPTH:
         raise ProtocolError("nested too deeply")
     if x is None or isinstance(x, (bool, str, int, float)):
         return x
     if isinstance(x, list):
-        return [decode(v, args, depth + 1, callables) for v in x]
+        return [decode(v, args, depth + 1, callables, state) for v in x]
     if not isinstance(x, dict) or len(x) != 1:
         raise ProtocolError(f"not a tagged value: {str(x)[:80]}")
     (tag, v), sub = next(iter(x.items())), depth + 1
     if tag == "$tuple" and isinstance(v, list):
-        return tuple(decode(e, args, sub, callables) for e in v)
+        return tuple(decode(e, args, sub, callables, state) for e in v)
     if tag == "$dict" and isinstance(v, dict):
-        return {k: decode(e, args, sub, callables) for k, e in v.items()}
+        return {k: decode(e, args, sub, callables, state) for k, e in v.items()}
     if tag == "$pairs" and isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
         out = {}
         for k, e in v:
-            key = decode(k, None, sub)
+            key = decode(k, None, sub, False, state)
             try:
-                out[key] = decode(e, args, sub, callables)
+                out[key] = decode(e, args, sub, callables, state)
             except TypeError as exc:  # an unhashable key
                 raise ProtocolError(f"a key that cannot be a dict key: {exc}") from None
         return out
@@ -224,7 +229,7 @@ def decode(x, args: tuple | list | None = None, depth: int = 0, callables: bool 
     if tag == "$int" and isinstance(v, str) and re.fullmatch(r"-?\d{1,400}", v):
         return int(v)
     if tag == "$complex" and isinstance(v, list) and len(v) == 2:
-        re_, im = (decode(e, None, sub) for e in v)
+        re_, im = (decode(e, None, sub, False, state) for e in v)
         if not all(isinstance(t, float | int) for t in (re_, im)):
             raise ProtocolError("a complex number of non-numbers")
         return complex(re_, im)
@@ -235,7 +240,10 @@ def decode(x, args: tuple | list | None = None, depth: int = 0, callables: bool 
     if tag == "$arg":
         return _follow(args, v)
     if tag == "$network":
-        return _rebuild_network(decode(v, None, sub))
+        state["networks"] += 1
+        if state["networks"] > MAX_NETWORKS:
+            return opaque("MLP")
+        return _rebuild_network(decode(v, None, sub, False, state))
     if tag == "$opaque":
         return opaque(v)
     if tag == "$iterator":
@@ -317,7 +325,7 @@ def _rebuild_network(data):
     if isinstance(data.get("loss_name"), str):
         options["loss"] = data["loss_name"]
     try:
-        net = MLP(data["sizes"], **options)
+        net = MLP(data["sizes"], init="zeros", **options)  # zeros: no random draws, the parameters come next
     except (BPCourseError, TypeError, ValueError):
         return opaque("MLP")
     params = data["params"]

@@ -79,21 +79,25 @@ class Session:
         return reply
 
     def _read(self, until: float, startup: bool = False) -> dict:
+        """One line, read in pieces in linear time (only each new piece is searched for the newline)."""
         fd = self.proc.stdout.fileno()
-        while b"\n" not in self._buffer:
+        pieces, size, done = [self._buffer], len(self._buffer), b"\n" in self._buffer
+        while not done:
             left = until - time.monotonic()
             if left <= 0:
                 self._stop("timed out" if until >= self.deadline else "a call did not come back in time")
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
-            chunk = os.read(fd, 2**20)
-            if not chunk:
+            piece = os.read(fd, 2**20)
+            if not piece:
                 self._stop(self._death() if not startup else "the worker could not start")
-            self._buffer += chunk
-            if len(self._buffer) > P.MAX_LINE:
+            pieces.append(piece)
+            size += len(piece)
+            done = b"\n" in piece
+            if size > P.MAX_LINE and not done:
                 self._stop("the notebook broke the grader's protocol (a reply too large)")
-        line, self._buffer = self._buffer.split(b"\n", 1)
+        line, self._buffer = b"".join(pieces).split(b"\n", 1)
         try:
             return P.loads(line)
         except P.ProtocolError as exc:
@@ -220,7 +224,7 @@ class Remote:
 
         return self._bpcourse_remote(args, _time_limit())
 
-    def _bpcourse_remote(self, args: tuple, limit: float, harness=None):
+    def _bpcourse_remote(self, args: tuple, limit: float, harness=None, watched: tuple[str, ...] = ()):
         """Evaluate the function in the worker on ``args`` (then ``harness`` on its result, there); act as the
         local call would (see module doc)."""
         from ..check.calling import TimeLimit
@@ -230,6 +234,8 @@ class Remote:
             request = {"op": "call", "id": self._handle, "args": sent, "limit": limit}
             if harness is not None:
                 request["harness"] = P.encode(harness, strict=True)["$fn"]
+            if watched:
+                request["watch"] = list(watched)
         except Exception as exc:  # noqa: BLE001 - a check that sends what the wire cannot carry is our bug
             raise RuntimeError(f"the grader cannot send {exc}") from None
         reply = self._session.request(request, limit)
@@ -239,6 +245,11 @@ class Remote:
             pass  # changes the worker described wrongly are ignored; the value below is judged
         if reply.get("timeout"):
             raise TimeLimit
+        called = reply.get("library_called")
+        if isinstance(called, list) and called and isinstance(called[0], str):
+            from ..check.calling import LibraryCalled
+
+            raise LibraryCalled(_text(called[0], 200))
         if "raised" in reply:
             raise _exception(reply["raised"])
         if "failed" in reply:

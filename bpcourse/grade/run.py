@@ -24,6 +24,7 @@ from .submission import Source, find_submission, misnamed, symlinked
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the bpcourse package the worker imports
 MAX_NOTEBOOK = 20 * 2**20  # bytes; a larger upload is not read
+SCRATCH_SIZE = 256 * 2**20  # bytes, all the files a notebook may write (a tmpfs, in memory: --jobs × this at most)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def start_session(settings: Settings, scratch: Path, deadline: float) -> remote.
     """A worker for one notebook, in the sandbox (when there is one), working in ``scratch``."""
     env = worker_env(scratch)
     if settings.sandboxed:
-        limits = sandbox.Limits(memory=settings.memory, uid=sandbox.uid_for(os.getpid()))
+        limits = sandbox.Limits(memory=settings.memory, uid=sandbox.uid_for(os.getpid()), scratch_size=SCRATCH_SIZE)
         sandbox.prepare_scratch(scratch, limits.uid)
         argv = sandbox.command(worker_argv(), scratch, limits, readonly=readonly_paths(), env=env)
         return remote.Session(argv, deadline, kill=sandbox.kill)

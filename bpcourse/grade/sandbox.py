@@ -131,6 +131,10 @@ class Limits:
     # The worker's uid (and gid). RLIMIT_NPROC counts per uid, so sandboxes that run at the same time get
     # different uids (``uid_for``): one submission's fork loop cannot use up another's process budget.
     uid: int = SANDBOX_UID
+    # None: scratch is the host folder, bound read-write (its files stay visible outside). A size: scratch is
+    # a private tmpfs of that many bytes at the same path, so all the files of a notebook together cannot
+    # fill the grader's disk (RLIMIT_FSIZE bounds one file only); the host folder stays an empty mount point.
+    scratch_size: int | None = None
 
 
 def uid_for(slot: int) -> int:
@@ -391,7 +395,11 @@ def _sandboxed(
             args += ["--ro-bind", "/dev/null", str(path)]
 
     scratch = Path(os.path.abspath(scratch))
-    args += folders_to(scratch) + ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    if limits.scratch_size is None:
+        args += folders_to(scratch) + ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    else:
+        args += folders_to(scratch) + ["--perms", "1777", "--size", str(limits.scratch_size), "--tmpfs", str(scratch)]
+        args += ["--chdir", str(scratch)]
 
     args.append("--clearenv")
     for key, value in {**default_env(scratch), **(env or {})}.items():

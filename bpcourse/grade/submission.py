@@ -125,16 +125,25 @@ def learner_cells(nb: nbformat.NotebookNode, source: Source) -> list[str]:
 
 
 def find_submission(student_dir: Path, name: str) -> Path | None:
-    """<student>/<name> or, as nbgrader lays it out, <student>/<assignment>/<name>; never a symlink."""
+    """<student>/<name> or, as nbgrader lays it out, <student>/<assignment>/<name>.
+
+    Never through a symbolic link, neither the notebook nor its assignment folder: a link to another
+    student's folder (a zip or tar upload can carry one) must not earn that student's grade.
+    """
     direct = student_dir / name
     if direct.is_file() and not direct.is_symlink():
         return direct
-    deeper = sorted(p for p in student_dir.glob(f"*/{name}") if p.is_file() and not p.is_symlink())
+    deeper = sorted(
+        p for p in student_dir.glob(f"*/{name}") if p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
+    )
     return deeper[0] if deeper else None
 
 
 def symlinked(student_dir: Path, name: str) -> bool:
-    return (student_dir / name).is_symlink() or any(p.is_symlink() for p in student_dir.glob(f"*/{name}"))
+    """Whether the notebook is there only through a symbolic link (to a file or to a folder)."""
+    return (student_dir / name).is_symlink() or any(
+        p.is_symlink() or p.parent.is_symlink() for p in student_dir.glob(f"*/{name}")
+    )
 
 
 def misnamed(student_dir: Path, stem: str) -> list[str]:

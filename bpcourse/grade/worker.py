@@ -16,9 +16,10 @@ Operations (``op``):
 - ``resolve``: look names up in the notebook's namespace, as they are when the check cell is reached;
 - ``lookup``: look a name up in the globals of a function resolved before (a check may look for the
   learner's earlier functions);
-- ``call``: call a resolved function on decoded arguments, under a time limit (and the request's
-  ``harness``, a library function named by its dotted name, on what it returned); reply with the encoded
-  result, the arguments that it changed in place, and the NumPy warnings it raised (or what it raised);
+- ``call``: call a resolved function on decoded arguments, under a time limit (then the request's
+  ``harness``, a library function named by its dotted name, on what it returned), watching for the library
+  functions named in ``watch``; reply with the encoded result, the watched functions that ran, the
+  arguments that it changed in place, and the NumPy warnings it raised (or what it raised);
 - ``exit``.
 """
 
@@ -34,6 +35,10 @@ import warnings
 
 import numpy as np
 
+# Imported before any learner code runs, so that a cell that replaces modules in sys.modules later cannot
+# change the worker's own machinery (it can only hurt its own answers).
+from ..check.calling import _same, tripwire
+from ..check.library_use import library_object
 from . import protocol as P
 
 MAX_OUTPUT = 2**20  # characters of a cell's output that are kept
@@ -133,9 +138,7 @@ class Worker:
             return {"value": {"kind": "missing"}}
         return {"value": self.describe(space.get(name), name in space)}
 
-    def call(self, handle: int, raw_args: list, limit: float, harness: str | None = None) -> dict:
-        from ..check.calling import _same
-
+    def call(self, handle: int, raw_args: list, limit: float, harness: str | None = None, watch=()) -> dict:
         fn = self.handles[handle]
         args = [P.decode(a, callables=True) for a in raw_args]
         shape = P.resolve(harness) if harness is not None else None
@@ -155,11 +158,13 @@ class Worker:
             ):
                 warnings.simplefilter("always")
                 try:
-                    result = fn(*args)
+                    with tripwire(tuple(n for n in watch if isinstance(n, str))) as hits:
+                        result = fn(*args)
                     result = shape(result) if shape is not None else result
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
             reply["value"] = P.encode(result, P.references(args))
+            reply["library_called"] = hits
             reply["warnings"] = [str(w.message)[:300] for w in caught if issubclass(w.category, RuntimeWarning)][:20]
         except _Alarm:
             reply = {"timeout": True}
@@ -179,10 +184,6 @@ class Worker:
 
 
 def _library(obj) -> str | None:
-    try:
-        from ..check.library_use import library_object
-    except ImportError:
-        return None
     try:
         return library_object(obj)
     except Exception:  # noqa: BLE001 - an object that resists inspection is nobody's library function
@@ -227,8 +228,8 @@ def main() -> None:
             elif op == "lookup":
                 reply = worker.lookup(msg.get("id"), msg.get("name"))
             elif op == "call":
-                limit, harness = float(msg.get("limit", 5.0)), msg.get("harness")
-                reply = worker.call(msg.get("id"), list(msg.get("args", [])), limit, harness)
+                limit, harness, watch = float(msg.get("limit", 5.0)), msg.get("harness"), msg.get("watch") or []
+                reply = worker.call(msg.get("id"), list(msg.get("args", [])), limit, harness, list(watch))
             elif op == "exit":
                 break
             else:
