@@ -205,7 +205,11 @@ def batchnorm_forward(
     Training mode:  μ = (1/m) Σ_i z_i,  σ² = (1/m) Σ_i (z_i − μ)²,
                     ẑ = (z − μ)/√(σ² + ε),  out = γ ⊙ ẑ + β.
     If ``running_mean``/``running_var`` (n, 1) are given they are updated in place:
-    r ← momentum·r + (1 − momentum)·batch statistic.
+    r ← momentum·r + (1 − momentum)·batch statistic, where the batch statistic for the variance
+    is the unbiased m/(m − 1)·σ², as in Ioffe & Szegedy's Algorithm 2 and PyTorch (the batch itself
+    is normalized with the 1/m variance). A batch of one column says nothing about the spread,
+    so it leaves running_var unchanged. ``momentum`` is the weight of the old average: PyTorch's
+    ``momentum=0.1`` (the weight of the new batch) is this ``momentum=0.9``.
     Evaluation mode (``training=False``): μ, σ² are the running averages instead.
 
     gamma, beta (n, 1); out has Z's shape.
@@ -216,9 +220,10 @@ def batchnorm_forward(
         if running_mean is not None:
             running_mean *= momentum
             running_mean += (1.0 - momentum) * mu
-        if running_var is not None:
+        m = Z.shape[1]
+        if running_var is not None and m > 1:
             running_var *= momentum
-            running_var += (1.0 - momentum) * var
+            running_var += (1.0 - momentum) * (m / (m - 1)) * var  # the unbiased estimate of the variance
     else:
         if running_mean is None or running_var is None:  # also checked before, in _batchnorm_forward_args
             raise BPCourseError("batchnorm_forward(training=False) needs running_mean and running_var")

@@ -7,6 +7,14 @@ The hyperparameters are checked whenever they are set (in ``__init__`` or later)
 lr > 0, β (Momentum, RMSProp), β₁, β₂ (Adam) in [0, 1), ε > 0; and ``step`` checks that
 grads has exactly the keys and shapes of params, all finite, and that the optimizer's
 state belongs to these params (one optimizer per network, or ``reset()`` in between).
+
+Two forms of every rule. The classes update ``params`` in place and are what ``bp.train``
+uses; ``Adam`` is written for speed (one reused work buffer, the bias correction folded into
+two scalars). The functions ``momentum_update``, ``adagrad_update``, ``rmsprop_update`` and
+``adam_update`` are the textbook forms: pure functions of (θ, g, state) that return new arrays
+and read line by line like the papers' algorithms. They do no argument checks, so any argument
+may be an array that broadcasts (one learning rate per run, for batched experiments).
+``tests/test_optim.py`` checks that both forms give the same numbers over many steps.
 """
 
 from __future__ import annotations
@@ -122,6 +130,7 @@ class Momentum(Optimizer):
 
     We use this convention (not v ← β v + (1 − β) g) so that β = 0 is plain SGD and a
     constant gradient builds up to a step of α g/(1 − β): 10× for the default β = 0.9.
+    Textbook form: ``momentum_update``.
     """
 
     def __init__(self, lr: float = 0.01, beta: float = 0.9):
@@ -138,7 +147,8 @@ class Momentum(Optimizer):
 class AdaGrad(Optimizer):
     r"""AdaGrad (Duchi, Hazan & Singer 2011): G ← G + g²,  θ ← θ − α g / (√G + ε).
 
-    G only grows, so each parameter's effective step α/√G keeps shrinking.
+    G only grows, so each parameter's effective step α/√G keeps shrinking. The paper fixes no α;
+    the default α = 0.01 is PyTorch's, ε = 1e-8. Textbook form: ``adagrad_update``.
     """
 
     def __init__(self, lr: float = 0.01, eps: float = 1e-8):
@@ -154,7 +164,9 @@ class AdaGrad(Optimizer):
 class RMSProp(Optimizer):
     r"""RMSProp (Hinton, Coursera lecture 6e, 2012): s ← β s + (1 − β) g²,  θ ← θ − α g / (√s + ε).
 
-    A decaying average instead of AdaGrad's sum, so the step stops shrinking. Defaults α = 1e-3, β = 0.9.
+    A decaying average instead of AdaGrad's sum, so the step stops shrinking. The lecture gives the
+    decay β = 0.9 but no α: the default α = 1e-3 is a library convention (Keras's; PyTorch uses
+    α = 1e-2 with β = 0.99). ε = 1e-8. Textbook form: ``rmsprop_update``.
     """
 
     def __init__(self, lr: float = 0.001, beta: float = 0.9, eps: float = 1e-8):
@@ -164,7 +176,7 @@ class RMSProp(Optimizer):
     def _update(self, name, theta, g):
         s = self._slot(name, "s", theta)
         s *= self.beta
-        s += (1.0 - self.beta) * g * g
+        s += (1.0 - self.beta) * (g * g)  # (1 − β) g², rounded as in rmsprop_update
         theta -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
@@ -175,8 +187,14 @@ class Adam(Optimizer):
         m̂ = m / (1 − β₁ᵗ),          v̂ = v / (1 − β₂ᵗ),
         θ ← θ − α m̂ / (√v̂ + ε).
 
-    Defaults α = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8. Without the bias correction the
-    first steps would be too small, because m and v start at 0.
+    Defaults α = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8. m and v start at 0, so they are too
+    small at first, and v (β₂ = 0.999) far more than m: without the bias correction the first
+    steps would be too LARGE. For a constant gradient the uncorrected step is α(1 − β₁ᵗ)/√(1 − β₂ᵗ),
+    about 3.2 α at t = 1 (Kingma & Ba 2015, §3); the corrected one is α.
+
+    This class is the fast form used for training (in place, one reused work buffer, the
+    correction folded into two scalars); ``adam_update`` is the same rule as a textbook function,
+    and the tests check that the two agree to about 1e-15.
     """
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
@@ -206,6 +224,47 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= alpha_t
         theta -= tmp
+
+
+# ---- the textbook forms -------------------------------------------------------------------------------
+# Pure functions: nothing is changed in place, the new θ and state are returned. Every operation is
+# element-wise, so each argument may be an array that broadcasts against θ (e.g. lr of shape (R, 1)
+# for R runs at once). No argument checks: the classes above are the checked, in-place interface.
+
+
+def momentum_update(theta, g, v, lr, beta=0.9):
+    r"""Heavy-ball momentum, one step: v ← β v + g,  θ ← θ − α v. Returns (θ, v)."""
+    v = beta * v + g
+    theta = theta - lr * v
+    return theta, v
+
+
+def adagrad_update(theta, g, G, lr, eps=1e-8):
+    r"""AdaGrad, one step: G ← G + g²,  θ ← θ − α g / (√G + ε). Returns (θ, G)."""
+    G = G + g**2
+    theta = theta - lr * g / (np.sqrt(G) + eps)
+    return theta, G
+
+
+def rmsprop_update(theta, g, s, lr, beta=0.9, eps=1e-8):
+    r"""RMSProp, one step: s ← β s + (1 − β) g²,  θ ← θ − α g / (√s + ε). Returns (θ, s)."""
+    s = beta * s + (1 - beta) * g**2
+    theta = theta - lr * g / (np.sqrt(s) + eps)
+    return theta, s
+
+
+def adam_update(theta, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    r"""Adam, one step, as Kingma & Ba (2015) write Algorithm 1; t = 1 on the first step.
+
+    Returns (θ, m, v): the running averages m, v stay uncorrected; only the copies m̂, v̂ used
+    in the step are corrected for having started at 0.
+    """
+    m = beta1 * m + (1 - beta1) * g  # running average of the gradients
+    v = beta2 * v + (1 - beta2) * g**2  # running average of their squares
+    m_hat = m / (1 - beta1**t)  # bias correction: both averages start at 0
+    v_hat = v / (1 - beta2**t)
+    theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta, m, v
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam}

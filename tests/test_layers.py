@@ -76,12 +76,38 @@ def test_batchnorm_running_averages_update_as_documented():
     Z = np.array([[1.0, 2.0, 3.0, 6.0]])
     rm, rv = np.array([[1.0]]), np.array([[2.0]])
     layers.batchnorm_forward(Z, np.ones((1, 1)), np.zeros((1, 1)), running_mean=rm, running_var=rv, momentum=0.9)
-    # r ← 0.9·r + 0.1·batch statistic, in place: μ = 3, σ² = 3.5
+    # r ← 0.9·r + 0.1·batch statistic, in place: μ = 3; the running variance takes the unbiased
+    # m/(m − 1)·σ² = (4/3)·3.5 = 14/3 (Ioffe & Szegedy, Algorithm 2; PyTorch), not the 1/m σ² = 3.5
     np.testing.assert_allclose(rm, [[0.9 * 1.0 + 0.1 * 3.0]])
-    np.testing.assert_allclose(rv, [[0.9 * 2.0 + 0.1 * 3.5]])
+    np.testing.assert_allclose(rv, [[0.9 * 2.0 + 0.1 * 14 / 3]])
     layers.batchnorm_forward(Z, np.ones((1, 1)), np.zeros((1, 1)), running_mean=rm, running_var=rv, momentum=0.5)
     np.testing.assert_allclose(rm, [[0.5 * 1.2 + 0.5 * 3.0]])
-    np.testing.assert_allclose(rv, [[0.5 * 2.15 + 0.5 * 3.5]])
+    np.testing.assert_allclose(rv, [[0.5 * (1.8 + 1.4 / 3) + 0.5 * 14 / 3]])
+
+
+def test_batchnorm_running_variance_is_pytorchs():
+    """PyTorch's BatchNorm1d(momentum=0.1) is momentum=0.9 here: r ← 0.9 r + 0.1 · (unbiased batch variance)."""
+    rng = np.random.default_rng(5)
+    rm, rv = np.zeros((3, 1)), np.ones((3, 1))
+    want_m, want_v = rm.copy(), rv.copy()
+    for _ in range(4):
+        Z = rng.normal(2.0, 3.0, size=(3, 8))
+        layers.batchnorm_forward(Z, np.ones((3, 1)), np.zeros((3, 1)), running_mean=rm, running_var=rv, momentum=0.9)
+        want_m = 0.9 * want_m + 0.1 * Z.mean(axis=1, keepdims=True)
+        want_v = 0.9 * want_v + 0.1 * Z.var(axis=1, ddof=1, keepdims=True)
+    np.testing.assert_allclose(rm, want_m, rtol=1e-13)
+    np.testing.assert_allclose(rv, want_v, rtol=1e-13)
+
+
+def test_batchnorm_one_column_leaves_the_running_variance():
+    """m = 1 has no unbiased variance estimate: the running variance is kept, the mean still moves."""
+    rm, rv = np.array([[1.0]]), np.array([[2.0]])
+    out, _ = layers.batchnorm_forward(
+        np.array([[5.0]]), np.ones((1, 1)), np.zeros((1, 1)), running_mean=rm, running_var=rv
+    )
+    np.testing.assert_array_equal(out, [[0.0]])
+    np.testing.assert_allclose(rm, [[0.9 * 1.0 + 0.1 * 5.0]])
+    np.testing.assert_array_equal(rv, [[2.0]])
 
 
 def test_batchnorm_eval_uses_running_averages_and_leaves_them():

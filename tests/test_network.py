@@ -94,7 +94,7 @@ def test_batchnorm_training_forward_updates_running_stats_eval_does_not():
     net.forward(X, training=True)
     Z1 = net.params["W1"] @ X
     np.testing.assert_allclose(net.bn_state["mean1"], 0.1 * Z1.mean(axis=1, keepdims=True))
-    np.testing.assert_allclose(net.bn_state["var1"], 0.9 + 0.1 * Z1.var(axis=1, keepdims=True))
+    np.testing.assert_allclose(net.bn_state["var1"], 0.9 + 0.1 * Z1.var(axis=1, ddof=1, keepdims=True))
 
 
 def test_seed_determinism():

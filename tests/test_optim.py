@@ -121,9 +121,9 @@ def test_defaults_from_the_papers():
     adam = optim.Adam()
     assert (adam.lr, adam.beta1, adam.beta2, adam.eps) == (0.001, 0.9, 0.999, 1e-8)
     rms = optim.RMSProp()
-    assert (rms.lr, rms.beta, rms.eps) == (0.001, 0.9, 1e-8)
+    assert (rms.lr, rms.beta, rms.eps) == (0.001, 0.9, 1e-8)  # β from the lecture, α a library convention
     assert optim.Momentum().beta == 0.9
-    assert optim.AdaGrad().eps == 1e-8
+    assert (optim.AdaGrad().lr, optim.AdaGrad().eps) == (0.01, 1e-8)
     assert repr(optim.SGD(lr=0.5)) == "SGD(lr=0.5)"
 
 
@@ -178,3 +178,84 @@ def test_step_refuses_mismatched_grads():
         opt.step({"W": np.zeros(2), "b": np.zeros(1)}, {"W": np.zeros(2)})
     with pytest.raises(BPCourseError, match=r"grads\['W'\] has shape \(3,\) but params\['W'\] has \(2,\)"):
         opt.step({"W": np.zeros(2)}, {"W": np.zeros(3)})
+
+
+# ---- the textbook forms against the classes --------------------------------------------------------------------
+
+
+def random_problem(rng):
+    """A random shape (1 to 3 axes), a start θ and per-entry gradient scales from 1e-6 to 1e3."""
+    shape = tuple(int(n) for n in rng.integers(1, 6, size=rng.integers(1, 4)))
+    theta = rng.standard_normal(shape) * 10 ** rng.uniform(-3, 3)
+    return shape, theta, 10 ** rng.uniform(-6, 3, size=shape)
+
+
+TEXTBOOK = {
+    "momentum": (
+        lambda: optim.Momentum(lr=0.01, beta=0.8),
+        lambda th, g, s, t: optim.momentum_update(th, g, *s, 0.01, 0.8),
+        ("v",),
+    ),
+    "adagrad": (lambda: optim.AdaGrad(lr=0.05), lambda th, g, s, t: optim.adagrad_update(th, g, *s, 0.05), ("G",)),
+    "rmsprop": (
+        lambda: optim.RMSProp(lr=3e-3, beta=0.95),
+        lambda th, g, s, t: optim.rmsprop_update(th, g, *s, 3e-3, 0.95),
+        ("s",),
+    ),
+    "adam": (
+        lambda: optim.Adam(lr=2e-3, beta1=0.8),
+        lambda th, g, s, t: optim.adam_update(th, g, *s, t, 2e-3, 0.8),
+        ("m", "v"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TEXTBOOK))
+def test_textbook_form_gives_the_classes_numbers(name):
+    """1000 steps on 8 random shapes. The state is bit for bit the same; every step agrees to 1e-15 relative
+    (Adam's class folds the bias correction into two scalars, so its last bit may differ; the others do the
+    same operations in the same order); after 1000 steps θ agrees to 1e-15 of its largest entry."""
+    make, update, keys = TEXTBOOK[name]
+    rng = np.random.default_rng(42)
+    for _ in range(8):
+        shape, theta0, scale = random_problem(rng)
+        opt, probe = make(), make()  # probe steps from θ = 0 every time: its step is exact, not rounded into θ
+        params, theta, state = {"x": theta0.copy()}, theta0.copy(), tuple(np.zeros(shape) for _ in keys)
+        worst_step, same_state = 0.0, True
+        for t in range(1, 1001):
+            g = rng.standard_normal(shape) * scale
+            zero = {"x": np.zeros(shape)}
+            probe._step(zero, {"x": g})  # the update does not depend on θ, so probe's state is opt's
+            opt._step(params, {"x": g})
+            step = update(np.zeros(shape), g, state, t)[0]
+            worst_step = max(worst_step, float(np.max(np.abs(zero["x"] - step) / np.abs(step))))
+            theta, *rest = update(theta, g, state, t)
+            state = tuple(rest)
+            same_state &= all(np.array_equal(opt.state["x"][k], s) for k, s in zip(keys, state, strict=True))
+        assert same_state
+        assert worst_step <= 1e-15
+        assert np.max(np.abs(params["x"] - theta)) <= 1e-15 * np.max(np.abs(theta))
+
+
+def test_textbook_forms_broadcast_one_learning_rate_per_run():
+    """lr of shape (R, 1) runs R settings at once; each row is the single run with that lr."""
+    lrs = np.array([[1e-3], [1e-2], [1e-1]])
+    g = np.array([[0.5, -2.0]] * 3)
+    theta, m, v = optim.adam_update(np.zeros((3, 2)), g, np.zeros((3, 2)), np.zeros((3, 2)), 1, lrs)
+    for row, lr in enumerate(lrs[:, 0]):
+        alone, _, _ = optim.adam_update(np.zeros(2), g[row], np.zeros(2), np.zeros(2), 1, lr)
+        np.testing.assert_array_equal(theta[row], alone)
+
+
+def test_adam_without_bias_correction_steps_too_far_at_first():
+    """Constant g: the uncorrected step is α(1 − β₁ᵗ)/√(1 − β₂ᵗ), 3.16α at t = 1 (Kingma & Ba §3)."""
+    b1, b2 = 0.9, 0.999
+    m = v = 0.0
+    ratios = {}
+    for t in range(1, 1001):
+        _, m, v = optim.adam_update(0.0, 1.0, m, v, t, 1.0)
+        ratios[t] = (m / (np.sqrt(v) + 1e-8)) / (1.0 / (1.0 + 1e-8))
+    assert ratios[1] == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-6)
+    assert ratios[1] > 3 and max(ratios.values()) > 6 and ratios[1000] > 1.2
+    for t in (1, 10, 100, 1000):
+        assert ratios[t] == pytest.approx((1 - b1**t) / np.sqrt(1 - b2**t), rel=1e-6)

@@ -245,7 +245,7 @@ q1 = multiple_choice(
     "8c4e4c10182d01b1",
     "abcd",
     STAGES,
-    hints={"d": N_("the update needs the gradients, so back-propagation comes before it, and the loss before both")},
+    hints={"d": N_("the update needs the gradients, so backpropagation comes before it, and the loss before both")},
 )
 q2 = numeric_answer(
     "ex01_q2",

@@ -28,8 +28,8 @@ everything drawn after it in that axes, while the other axis stays in the buffer
 OpenBLAS splits such products over all cores, and on a busy machine its threads wait for one
 another: measured here with two cores under load, 50 forward and backward passes of a 20-layer
 network took 3.0 s with two threads and 0.37 s with one. ``blas_single_thread`` runs a
-computation with one thread (through ``threadpoolctl``). The results are the same: the
-threads split the output, not the sums.
+computation with one thread (through ``threadpoolctl``), ``one_blas_thread`` does the same for a
+``with`` block. The results are the same: the threads split the output, not the sums.
 """
 
 from __future__ import annotations
@@ -42,12 +42,22 @@ from threadpoolctl import ThreadpoolController
 _THREADS = ThreadpoolController()  # finds NumPy's BLAS once (~ms); limiting it then costs ~20 µs
 
 
+def one_blas_thread():
+    """Context manager: NumPy's BLAS limited to one thread inside the ``with`` block, restored after it.
+
+    The same as ``threadpoolctl.threadpool_limits(1, user_api="blas")``, with the BLAS found once.
+    Chapter 3 times its gradients inside it: with one thread the time of a product is its count of
+    multiply-adds divided by one core's speed, so times of different products can be compared.
+    """
+    return _THREADS.limit(limits=1, user_api="blas")
+
+
 def blas_single_thread(fn):
     """Decorator: run ``fn`` with NumPy's BLAS limited to one thread (see the module docstring)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with _THREADS.limit(limits=1, user_api="blas"):
+        with one_blas_thread():
             return fn(*args, **kwargs)
 
     return wrapper

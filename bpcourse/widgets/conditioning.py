@@ -1,14 +1,17 @@
 r"""Chapter 04: slow convergence of gradient descent on ill-conditioned problems (claim C6).
 
 On f(x) = ½(x₁² + κ x₂²) the gradient is (x₁, κ x₂), so one step x ← x − α∇f multiplies
-x₁ by (1 − α) and x₂ by (1 − ακ). The steep direction x₂ caps the learning rate at α < 2/κ
-(beyond it x₂ grows and the run diverges), and with such a small α the flat direction x₁
-shrinks by at most a factor 1 − 2/κ per step: the number of steps grows in proportion to
-the condition number κ. With ακ > 1 the factor on x₂ is negative and the iterate zig-zags
-across the narrow valley.
+x₁ by (1 − α) and x₂ by (1 − ακ): each direction i of curvature λᵢ by 1 − αλᵢ. The steep
+direction x₂ caps the learning rate at α < 2/κ (beyond it |1 − ακ| > 1, x₂ grows and the run
+diverges), and with such a small α the flat direction x₁ keeps a fraction 1 − α > 1 − 2/κ of
+itself every step: the number of steps grows in proportion to the condition number κ. The best
+fixed rate α = 2/(1 + κ) = 2/(λ_min + λ_max) makes both factors equal in size, (κ − 1)/(κ + 1),
+so f shrinks by exactly ((κ − 1)/(κ + 1))² per step and reaches tol·f(x₀) after
+⌈ln(1/tol) / (2 ln((κ + 1)/(κ − 1)))⌉ ≈ (κ/4) ln(1/tol) steps (``steps_at_best_rate``).
+With ακ > 1 the factor on x₂ is negative and the iterate zig-zags across the narrow valley.
 
 ``run_gd`` is the experiment, ``conditioning()`` the widget, ``steps_to_tolerance`` and
-``plot_steps_vs_kappa`` the measured steps-against-κ figure.
+``plot_steps_vs_kappa`` the measured steps-against-κ figure, ``steps_at_best_rate`` the formula.
 """
 
 from __future__ import annotations
@@ -73,12 +76,34 @@ def steps_to_tolerance(kappa: float, lr: float, tol: float = TOL, max_steps: int
     return None
 
 
+def contraction_factors(kappa: float, lr: float) -> tuple[float, float]:
+    """|1 − α λ| for the two curvatures λ = 1 (x₁, flat) and λ = κ (x₂, steep): what one step multiplies each by."""
+    return abs(1.0 - lr), abs(1.0 - lr * kappa)
+
+
+def steps_at_best_rate(kappa: float, tol: float = TOL) -> tuple[int, float]:
+    r"""The steps gradient descent needs at α = 2/(1 + κ) until f ≤ tol·f(x₀), from any start.
+
+    Both coordinates shrink by ρ = (κ − 1)/(κ + 1) per step, so f shrinks by ρ² exactly. Returns
+    (⌈ln(1/tol) / (2 ln(1/ρ))⌉, (κ/4) ln(1/tol)): the exact count and its large-κ form, from
+    ln(1/ρ) = ln((κ + 1)/(κ − 1)) ≈ 2/κ. κ = 1 gives ρ = 0: one step.
+    """
+    approx = kappa / 4 * np.log(1 / tol)
+    if kappa == 1:
+        return 1, float(approx)
+    return int(np.ceil(np.log(1 / tol) / (2 * np.log((kappa + 1) / (kappa - 1))))), float(approx)
+
+
 def steps_table(kappas=(1, 3, 10, 30, 100, 300, 1000), tol: float = TOL) -> dict[str, list]:
-    """Steps to reach tol for each κ at the best fixed α = 2/(1 + κ) and at α = 1/κ."""
+    """Steps to reach tol for each κ at the best fixed α = 2/(1 + κ) and at α = 1/κ (measured), with the
+    formula's counts at the best α: 'formula' (exact) and 'approx' ((κ/4) ln(1/tol))."""
+    formula = [steps_at_best_rate(k, tol) for k in kappas]
     return {
         "kappa": list(kappas),
         "best": [steps_to_tolerance(k, best_lr(k), tol) for k in kappas],
         "one_over_kappa": [steps_to_tolerance(k, 1.0 / k, tol) for k in kappas],
+        "formula": [f[0] for f in formula],
+        "approx": [f[1] for f in formula],
     }
 
 

@@ -7,19 +7,21 @@ near ε ≈ 1e-5. The one-sided difference (L(w + ε) − L(w)) / ε has truncat
 is shallower and bottoms out near ε ≈ 1e-8.
 
 ``fd_epsilon()`` is the widget; ``time_gradients`` and ``plot_cost`` measure and draw the
-cost of backprop against finite differences as the number of parameters grows (claim C4).
+cost of backprop against finite differences as the number of parameters grows (claim C4);
+``count_products`` and ``time_backprop_vs_forward`` count and measure what one gradient costs
+in forward passes.
 """
 
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
 from .. import datasets, gradcheck
 from ..network import MLP
-from ._speed import Backdrop
+from ._speed import Backdrop, one_blas_thread
 from .base import WidgetPlot, dropdown, slider
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
@@ -240,27 +242,86 @@ def _median_seconds(fn, repeats: int) -> float:
     return float(np.median(times))
 
 
+def _warm_median_seconds(fn, repeats: int) -> float:
+    """Median seconds of ``fn()`` after one untimed warm-up call.
+
+    Each function is timed in its own block of calls: timing two functions alternately made the
+    cheaper one look slower (measured: a forward pass right after a gradient took up to 1.5× as
+    long, as it finds the memory the gradient freed given back to the system and the caches cold).
+    """
+    fn()
+    return _median_seconds(fn, repeats)
+
+
+def _problem(sizes, m: int, seed: int = 0):
+    """A tanh/softmax MLP with these widths and m random examples with random one-hot labels."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((sizes[0], m))
+    Y = datasets.one_hot(rng.integers(0, sizes[-1], m), sizes[-1])
+    return MLP(list(sizes), hidden="tanh", output="softmax", seed=seed), X, Y
+
+
 def time_gradients(widths=(4, 8, 16, 32, 64), n_in: int = 16, n_out: int = 10, m: int = 32, repeats: int = 3):
     """Median seconds for one full gradient by backprop and by centered differences, per network size.
 
-    Networks are [n_in, h, h, n_out] (tanh, softmax) for h in ``widths`` on m random examples.
-    Returns a dict of arrays: 'n_params', 'backprop', 'finite_diff', 'forward' (one loss evaluation).
+    Networks are [n_in, h, h, n_out] (tanh, softmax) for h in ``widths`` on m random examples,
+    timed with one BLAS thread: backprop and the forward pass 25 times each, finite differences
+    ``repeats`` times. Returns a dict of arrays: 'n_params', 'backprop', 'finite_diff',
+    'forward' (one loss evaluation).
     """
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((n_in, m))
-    Y = datasets.one_hot(rng.integers(0, n_out, m), n_out)
     out = {"n_params": [], "backprop": [], "finite_diff": [], "forward": []}
-    for h in widths:
-        net = MLP([n_in, h, h, n_out], hidden="tanh", output="softmax", seed=0)
+    with one_blas_thread():
+        for h in widths:
+            net, X, Y = _problem([n_in, h, h, n_out], m)
 
-        def fd_all(net=net):
-            for p in net.params.values():
-                gradcheck.numerical_gradient(lambda _, net=net: net.loss(X, Y), p)
+            def fd_all(net=net, X=X, Y=Y):
+                for p in net.params.values():
+                    gradcheck.numerical_gradient(lambda _, net=net: net.loss(X, Y), p)
 
-        out["n_params"].append(net.n_params)
-        out["backprop"].append(_median_seconds(lambda net=net: net.gradients(X, Y), max(repeats, 5)))
-        out["forward"].append(_median_seconds(lambda net=net: net.loss(X, Y), max(repeats, 5)))
-        out["finite_diff"].append(_median_seconds(fd_all, repeats))
+            # backprop and one forward pass take well under a millisecond here: many cheap repeats
+            t_fw = _warm_median_seconds(partial(net.loss, X, Y), 25)
+            t_bp = _warm_median_seconds(partial(net.gradients, X, Y), 25)
+            out["n_params"].append(net.n_params)
+            out["backprop"].append(t_bp)
+            out["forward"].append(t_fw)
+            out["finite_diff"].append(_median_seconds(fd_all, repeats))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def count_products(sizes, m: int) -> tuple[int, int]:
+    r"""Multiply-adds in the matrix products of one forward and one backward pass of an MLP.
+
+    Layer l's product W^l A^{l-1} is n_l × n_{l-1} × m multiply-adds. The forward pass does it
+    once per layer. The backward pass does two products of that size per layer: dW^l = dZ^l (A^{l-1})ᵀ
+    (BP4) and (W^l)ᵀ dZ^l (BP2, handed down to layer l − 1), except that layer 1 skips the second
+    (no parameter needs ∂L/∂X). Element-wise work (activations, σ′, the loss) is not counted.
+    Returns (forward, backward).
+    """
+    per_layer = [int(n_out) * int(n_in) * int(m) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
+    return sum(per_layer), sum(per_layer) + sum(per_layer[1:])
+
+
+def time_backprop_vs_forward(widths=(256, 512, 1024), n_in: int = 16, n_out: int = 10, m: int = 256, repeats: int = 5):
+    """Median seconds of one forward pass (the loss) and of one gradient (forward + backward), per width.
+
+    Networks are [n_in, h, h, n_out] (tanh, softmax) on m random examples, timed with one BLAS
+    thread, ``repeats`` times each after a warm-up call (``_warm_median_seconds``). Returns a dict of arrays: 'width',
+    'forward', 'backprop' (seconds), 'measured' (backprop / forward) and 'counted' (the same
+    ratio in multiply-adds, ``count_products``).
+    """
+    out = {"width": [], "forward": [], "backprop": [], "measured": [], "counted": []}
+    with one_blas_thread():
+        for h in widths:
+            sizes = [n_in, h, h, n_out]
+            net, X, Y = _problem(sizes, m)
+            t_fw = _warm_median_seconds(partial(net.loss, X, Y), repeats)
+            t_bp = _warm_median_seconds(partial(net.loss_and_gradients, X, Y), repeats)
+            forward, backward = count_products(sizes, m)
+            out["width"].append(h)
+            out["forward"].append(t_fw)
+            out["backprop"].append(t_bp)
+            out["measured"].append(t_bp / t_fw)
+            out["counted"].append((forward + backward) / forward)
     return {k: np.array(v) for k, v in out.items()}
 
 

@@ -18,13 +18,14 @@ from ..network import MLP
 from ._speed import Backdrop
 from .base import WidgetPlot, dropdown, slider
 
+# The code's dZ^l = ∂L/∂Z^l is Δ^l/m: the error terms of the m examples, divided by m once, at the start.
 BUGS = {
     "none (correct backprop)": "every line as derived",
-    "BP1: forgot the 1/m": "δ^L = A^L − Y instead of (A^L − Y)/m: every gradient is m times too large",
-    "BP1: sign flipped": "δ^L = (Y − A^L)/m: every gradient points the wrong way",
+    "dZ^L: forgot the 1/m": "dZ^L = A^L − Y = Δ^L instead of Δ^L/m: every gradient is m times too large",
+    "BP1: sign flipped": "dZ^L = (Y − A^L)/m: every gradient points the wrong way",
     "BP2: forgot ⊙ σ′(z)": "δ^l = (W^{l+1})ᵀ δ^{l+1}: hidden layers' gradients are wrong, the last layer's are right",
     "BP2: σ′ of a instead of z": "σ′(A^l) in place of σ′(Z^l): a classic slip, hidden layers wrong",
-    "BP3: 1/m applied twice": "db^l = (1/m) Σ δ^l although δ^l already holds the 1/m: only biases wrong",
+    "BP3: 1/m applied twice": "db^l = (1/m) Σ dZ^l although dZ^l = Δ^l/m already holds the 1/m: only biases wrong",
 }
 PASS, FAIL = 1e-7, 1e-4  # below PASS: correct; above FAIL: certainly a bug
 
@@ -41,8 +42,8 @@ def backprop_with_bug(net, X, Y, bug: str = "none (correct backprop)") -> dict[s
     with the mistake named by ``bug`` (a key of ``BUGS``). Returns grads shaped like ``net.params``."""
     A_L, caches = net.forward_cache(X)
     m = X.shape[1]
-    dZ = (A_L - Y) / m  # BP1, simplified for softmax + cross-entropy
-    if bug == "BP1: forgot the 1/m":
+    dZ = (A_L - Y) / m  # BP1, simplified for softmax + cross-entropy: dZ^L = Δ^L/m = (A^L − Y)/m
+    if bug == "dZ^L: forgot the 1/m":
         dZ = A_L - Y
     elif bug == "BP1: sign flipped":
         dZ = (Y - A_L) / m

@@ -5,6 +5,15 @@ are below 1 on average the gradient shrinks geometrically toward the input (vani
 sigmoid's σ′ is at most 0.25); if they are above 1 it grows (exploding: large weights).
 ``layer_stats`` measures ‖∂L/∂W^l‖ for every layer of a freshly initialized network on a batch
 of digits; ``gradient_flow()`` is the widget and ``plot_layer_norms`` the static figure.
+
+The forward pass has its own version of the same product: how much a unit's pre-activation differs
+from one example to the next (its spread across the batch, ``unit_spread``) is multiplied by about
+the same factors, s√n·σ′, per layer. In a deep sigmoid network it collapses, so that the last layers
+see almost the same input for every example; that spread is what batch normalization divides by
+(chapter 05).
+
+``clipping_runs`` is the gradient-clipping experiment: many small regression networks trained at
+once, with and without rescaling the gradient to a maximum global norm.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import activations, datasets, losses
+from .. import activations, datasets, initializers, losses
 from ..activations import HIDDEN_ACTIVATIONS
 from ..network import MLP
 from ..train import layer_grad_norms
@@ -43,8 +52,10 @@ def layer_stats(depth: int, hidden: str, init: str, scale: float = 1.0, seed: in
     r"""Measure one network at initialization on 256 digits.
 
     Returns 'grad_norm' (L,): ‖∂L/∂W^l‖ for l = 1 … L; 'act_std' (L−1,): the standard deviation
-    of A^l for each hidden layer (the forward signal); 'mean_sigma_prime' (L−1,): the mean of
-    σ′(Z^l), the factor BP2 multiplies δ by at layer l.
+    of all entries of A^l for each hidden layer; 'unit_spread' (L−1,): each unit's standard deviation
+    of Z^l across the 256 examples, averaged over the units (how differently a layer responds to
+    different inputs); 'mean_sigma_prime' (L−1,): the mean of σ′(Z^l), the factor BP2 multiplies δ
+    by at layer l.
     """
     X, Y = _batch()
     net = make_net(depth, hidden, init, scale, seed)
@@ -57,6 +68,7 @@ def layer_stats(depth: int, hidden: str, init: str, scale: float = 1.0, seed: in
     return {
         "grad_norm": layer_grad_norms(grads, depth),
         "act_std": np.array([c.A.std() for c in hidden_caches]),
+        "unit_spread": np.array([c.Z.std(axis=1).mean() for c in hidden_caches]),
         "mean_sigma_prime": np.array([sigma_prime(c.Z).mean() for c in hidden_caches]),
     }
 
@@ -108,7 +120,7 @@ def _decade_label(value: float, _pos=None) -> str:
 
 def gradient_flow(max_depth: int = 20) -> WidgetPlot:
     """Depth, activation, initializer and weight scale → per-layer gradient norms (left) and what
-    each hidden layer does to the signal: std of A^l and mean σ′(Z^l) (right)."""
+    each hidden layer does to the signal: the per-unit spread of Z^l across the batch and mean σ′(Z^l) (right)."""
     controls = {
         "depth": slider("depth L", 10, 2, max_depth, 1),
         "hidden": dropdown("activation", HIDDEN_ACTIVATIONS, "sigmoid"),
@@ -129,7 +141,9 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         ax_g.yaxis.set_major_locator(LogLocator(numticks=7))
         ax_g.yaxis.set_major_formatter(FuncFormatter(_decade_label))  # plain text draws faster than mathtext
         ax_g.grid(True, which="major", alpha=0.3)
-        (std_line,) = ax_f.semilogy(layers_axis, np.ones(max_depth), "s-", ms=4, color="C0", label="std of $A^l$")
+        (std_line,) = ax_f.semilogy(
+            layers_axis, np.ones(max_depth), "s-", ms=4, color="C0", label="per-unit spread of $Z^l$ over the batch"
+        )
         (sp_line,) = ax_f.semilogy(
             layers_axis, np.ones(max_depth), "^-", ms=4, color="C1", label=r"mean $\sigma'(Z^l)$"
         )
@@ -141,7 +155,7 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         ax_f.yaxis.set_major_formatter(FuncFormatter(_decade_label))
         ax_f.grid(True, which="major", alpha=0.3)
         ax_f.legend(fontsize=8, loc="lower left")
-        ax_f.set_title("forward signal and BP2's factor σ′", fontsize=10)
+        ax_f.set_title("per-unit spread and BP2's factor σ′", fontsize=10)
         # the x-axes span the deepest network at every depth: the curves grow to the right with depth
         ax_g.set_xlim(0.5, max_depth + 0.5)
         ax_f.set_xlim(0.5, max_depth - 0.5)
@@ -157,9 +171,9 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         norms = s["grad_norm"]
         a["grad"].set_data(layers_axis[:depth], norms)
         a["ax_g"].set_ylim(*_log_limits(norms))
-        a["std"].set_data(layers_axis[: depth - 1], s["act_std"])
+        a["std"].set_data(layers_axis[: depth - 1], s["unit_spread"])
         a["sp"].set_data(layers_axis[: depth - 1], s["mean_sigma_prime"])
-        a["ax_f"].set_ylim(*_log_limits(np.concatenate([s["act_std"], s["mean_sigma_prime"]])))
+        a["ax_f"].set_ylim(*_log_limits(np.concatenate([s["unit_spread"], s["mean_sigma_prime"]])))
         ratio = norms[0] / norms[-1]
         a["title"].set_text(
             f"{_setting_label(hidden, init, scale)}: layer 1 / layer {depth} = {ratio:.0e} ({verdict(norms)})"
@@ -177,6 +191,91 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
 
     controls["init"].observe(_toggle_scale, names="value")
     return plot
+
+
+# ---- gradient clipping ---------------------------------------------------------------------------
+
+CLIP_SIZES = (1, 16, 16, 16, 1)  # tanh hidden layers, identity output, MSE: a small regression network
+CLIP_DATA_SEED = 0  # bp.datasets.sine(seed=0): 100 points of sin(x) + noise on [−π, π]
+
+
+@blas_single_thread
+def clipping_runs(lrs, seeds, clip: float | None, steps: int = 100, sizes=CLIP_SIZES) -> dict[str, np.ndarray]:
+    r"""Full-batch gradient descent on the sine data for every (α, seed) pair at once, optionally clipped.
+
+    The network is ``bp.MLP(CLIP_SIZES, hidden="tanh", output="identity", loss="mse", init="xavier",
+    seed=seed)``, with exactly the weights that call draws; each step is the one ``bp.train(net, X, Y,
+    bp.optim.SGD(lr), epochs=steps, batch_size=None, clip=clip)`` takes (BP1–BP4, then, when ``clip``
+    is set and ‖g‖ > clip, every gradient multiplied by clip/‖g‖ as ``bp.optim.clip_grad_norm`` does),
+    with a leading axis of runs (the tests check it against ``bp.train``).
+
+    A run *diverges*, as in ``bp.train``, when its loss is NaN or inf or exceeds 10⁶ × max(1, its
+    first loss); it is then frozen. Returns, for the runs in the order (lr, seed) of ``lrs`` × ``seeds``:
+    'loss' (R, steps + 1): the loss before each step and after the last (NaN from the divergence on);
+    'grad_norm' (R, steps): the global norm ‖g‖ before clipping (NaN once diverged); 'diverged_at' (R,):
+    the 1-based step whose loss ran away, or 0; 'lr', 'seed' (R,).
+    """
+    from ..train import DIVERGENCE_FACTOR
+
+    X, Y = datasets.sine(seed=CLIP_DATA_SEED)
+    m, XT = X.shape[1], np.ascontiguousarray(X.T)
+    pairs = [(float(lr), int(seed)) for lr in lrs for seed in seeds]
+    R, L = len(pairs), len(sizes) - 1
+    Ws, bs = [], []
+    for l in range(1, L + 1):
+        Ws.append(np.empty((R, sizes[l], sizes[l - 1])))
+        bs.append(np.zeros((R, sizes[l], 1)))
+    for r, (_, seed) in enumerate(pairs):
+        rng = np.random.default_rng(seed)  # bp.MLP draws W¹, …, Wᴸ in turn from one generator
+        for l in range(1, L + 1):
+            Ws[l - 1][r] = initializers.xavier(sizes[l], sizes[l - 1], rng)
+    lr = np.array([p[0] for p in pairs])[:, None, None]
+    loss = np.full((R, steps + 1), np.nan)
+    gnorm = np.full((R, steps), np.nan)
+    diverged_at = np.zeros(R, dtype=int)
+    alive = np.ones(R, dtype=bool)
+    limit = None
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            A, As = X, [X]
+            for l in range(L):  # forward
+                Z = Ws[l] @ A + bs[l]
+                A = np.tanh(Z) if l < L - 1 else Z
+                As.append(A)
+            D = As[-1] - Y
+            Lk = 0.5 * np.sum(D * D, axis=(1, 2)) / m  # MSE with the ½
+            if limit is None:
+                limit = DIVERGENCE_FACTOR * np.maximum(1.0, Lk)
+            bad = alive & (~np.isfinite(Lk) | (Lk > limit))
+            diverged_at[bad] = k + 1
+            alive &= ~bad
+            loss[alive, k] = Lk[alive]
+            if k == steps or not alive.any():
+                break
+            dZ = D / m  # BP1 for identity + MSE
+            grads = []
+            # (contiguous copies of the transposes: NumPy's batched matmul is many times slower on strided views)
+            for l in range(L - 1, -1, -1):
+                A_prevT = np.ascontiguousarray(As[l].transpose(0, 2, 1)) if l else XT
+                grads.append((dZ @ A_prevT, dZ.sum(axis=2, keepdims=True)))  # BP4, BP3
+                if l:
+                    WT = np.ascontiguousarray(Ws[l].transpose(0, 2, 1))
+                    dZ = (WT @ dZ) * (1.0 - As[l] ** 2)  # BP2 with tanh′ = 1 − tanh²
+            grads.reverse()
+            norm = np.sqrt(sum(np.sum(g * g, axis=(1, 2)) for pair in grads for g in pair))
+            gnorm[alive, k] = norm[alive]
+            factor = np.ones(R) if clip is None else np.where(norm > clip, clip / norm, 1.0)
+            step = (lr * factor[:, None, None])[alive]
+            for l, (dW, db) in enumerate(grads):  # a diverged run keeps its parameters
+                Ws[l][alive] -= step * dW[alive]
+                bs[l][alive] -= step * db[alive]
+    return {
+        "loss": loss,
+        "grad_norm": gnorm,
+        "diverged_at": diverged_at,
+        "lr": np.array([p[0] for p in pairs]),
+        "seed": np.array([p[1] for p in pairs]),
+    }
 
 
 WIDGETS = {"gradient_flow": gradient_flow}

@@ -10,10 +10,17 @@ layer, sigmoid output, binary cross-entropy), with a leading axis of restarts on
 It starts from exactly the weights ``bp.MLP(..., init="normal", scale=scale, seed=s)`` draws and
 matches its training step for step (the tests check this); the batched form is what makes a
 hundred trainings take a fraction of a second.
+
+What the runs that do not solve XOR are stuck in (chapter 04, "valleys and saddles"):
+``flat_gradient`` and ``hessian`` give the exact gradient and the (finite-difference) Hessian of the
+loss at many parameter vectors θ at once, packed by ``pack`` as [W¹ row by row, b¹, W², b²];
+``descend_far`` continues gradient descent for one 2-2-1 network for hundreds of thousands of steps
+(plain Python floats: for nine numbers that is several times faster than NumPy's per-call overhead).
 """
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import ipywidgets as W
@@ -68,13 +75,24 @@ def train_restarts(
     return _train_from(W1, W2, steps, lr, every)
 
 
-def _train_from(W1: np.ndarray, W2: np.ndarray, steps: int, lr: float, every: int) -> dict[str, np.ndarray]:
-    """``train_restarts``' loop from given initial weights W1 (R, hidden, 2), W2 (R, 1, hidden)."""
+def train_from(
+    W1: np.ndarray, W2: np.ndarray, steps: int = STEPS, lr: float = LR, every: int = EVERY, b1=None, b2=None
+) -> dict[str, np.ndarray]:
+    """``train_restarts`` from given initial weights W1 (R, hidden, 2), W2 (R, 1, hidden) and biases
+    b1 (R, hidden, 1), b2 (R, 1, 1) (zeros if None). Besides 'final', 'history' and 'steps' it returns
+    'params': the trained W1, b1, W2, b2 (the inputs are not changed)."""
+    return _train_from(np.array(W1, dtype=float), np.array(W2, dtype=float), steps, lr, every, b1, b2)
+
+
+def _train_from(
+    W1: np.ndarray, W2: np.ndarray, steps: int, lr: float, every: int, b1=None, b2=None
+) -> dict[str, np.ndarray]:
+    """``train_restarts``' loop from given initial weights W1 (R, hidden, 2), W2 (R, 1, hidden), updated in place."""
     X, Y = xor_data()
     m = X.shape[1]
     restarts, hidden = W1.shape[0], W1.shape[1]
-    b1 = np.zeros((restarts, hidden, 1))
-    b2 = np.zeros((restarts, 1, 1))
+    b1 = np.zeros((restarts, hidden, 1)) if b1 is None else np.array(b1, dtype=float)
+    b2 = np.zeros((restarts, 1, 1)) if b2 is None else np.array(b2, dtype=float)
     tanh_prime = activations.tanh_prime
     history = []
     for k in range(steps + 1):
@@ -96,7 +114,12 @@ def _train_from(W1: np.ndarray, W2: np.ndarray, steps: int, lr: float, every: in
         W2 -= lr * dW2
         b2 -= lr * db2
     final = _loss(W2 @ np.tanh(W1 @ X + b1) + b2, Y)
-    return {"final": final, "history": np.array(history).T, "steps": np.arange(0, steps + 1, every)}
+    return {
+        "final": final,
+        "history": np.array(history).T,
+        "steps": np.arange(0, steps + 1, every),
+        "params": {"W1": W1, "b1": b1, "W2": W2, "b2": b2},
+    }
 
 
 _ALL_SCALES: dict[int, dict[float, dict[str, np.ndarray]]] = {}
@@ -115,7 +138,12 @@ def precompute_scales(hidden: int) -> None:
     _ALL_SCALES[hidden] = {}
     for i, s in enumerate(SCALES):
         part = slice(i * MAX_RESTARTS, (i + 1) * MAX_RESTARTS)
-        _ALL_SCALES[hidden][s] = {"final": res["final"][part], "history": res["history"][part], "steps": res["steps"]}
+        _ALL_SCALES[hidden][s] = {
+            "final": res["final"][part],
+            "history": res["history"][part],
+            "steps": res["steps"],
+            "params": {k: v[part] for k, v in res["params"].items()},
+        }
 
 
 @cache
@@ -123,6 +151,13 @@ def cached_restarts(hidden: int, scale: float) -> dict[str, np.ndarray]:
     """``train_restarts(hidden, scale)`` with the default restarts and steps, computed once per setting."""
     done = _ALL_SCALES.get(hidden, {})
     return done[scale] if scale in done else train_restarts(hidden, scale)
+
+
+def outcome_masks(final: np.ndarray) -> dict[str, np.ndarray]:
+    """Boolean masks (R,) of the runs that solved XOR, got stuck near ln(2)/2, or neither (``outcome``'s groups)."""
+    solved = final < SOLVED
+    stuck = np.abs(final - STUCK) < 0.02
+    return {"solved": solved, "stuck": stuck, "other": ~solved & ~stuck}
 
 
 def outcome(final: np.ndarray) -> dict[str, float]:
@@ -210,6 +245,103 @@ def restarts() -> WidgetPlot:
     return WidgetPlot(
         controls, draw, "Many random starts on XOR: the spread of final losses", figsize=(10, 3.8), setup=setup
     )
+
+
+# ---- valleys and saddles: gradient, Hessian, long runs ------------------------------------------
+
+
+def pack(params: dict) -> np.ndarray:
+    """θ (R, 4H + 1) = [W¹ row by row, b¹, W², b²] from W1 (R, H, 2), b1 (R, H, 1), W2 (R, 1, H), b2 (R, 1, 1)."""
+    R = params["W1"].shape[0]
+    return np.concatenate([params[k].reshape(R, -1) for k in ("W1", "b1", "W2", "b2")], axis=1)
+
+
+def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """W1 (R, H, 2), b1 (R, H, 1), W2 (R, 1, H), b2 (R, 1, 1) from θ (R, 4H + 1) (views where possible)."""
+    theta = np.asarray(theta, dtype=float)
+    R, H = theta.shape[0], (theta.shape[1] - 1) // 4
+    return (
+        theta[:, : 2 * H].reshape(R, H, 2),
+        theta[:, 2 * H : 3 * H].reshape(R, H, 1),
+        theta[:, 3 * H : 4 * H].reshape(R, 1, H),
+        theta[:, 4 * H :].reshape(R, 1, 1),
+    )
+
+
+def forward(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden outputs A¹ (R, H, 4) and the predictions ŷ (R, 4) on the four XOR points, for each row of θ."""
+    X, _ = xor_data()
+    W1, b1, W2, b2 = unpack(theta)
+    A1 = np.tanh(W1 @ X + b1)
+    return A1, activations.sigmoid(W2 @ A1 + b2)[:, 0, :]
+
+
+def flat_gradient(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The loss (R,) on XOR and its exact gradient (R, 4H + 1) at each row of θ (R, 4H + 1): BP1–BP4, batched."""
+    X, Y = xor_data()
+    m = X.shape[1]
+    W1, b1, W2, b2 = unpack(theta)
+    Z1 = W1 @ X + b1
+    A1 = np.tanh(Z1)
+    Z2 = W2 @ A1 + b2
+    dZ2 = (activations.sigmoid(Z2) - Y) / m  # BP1
+    dZ1 = (W2.transpose(0, 2, 1) @ dZ2) * activations.tanh_prime(Z1)  # BP2
+    grads = {"W1": dZ1 @ X.T, "b1": dZ1.sum(axis=2, keepdims=True)}  # BP4, BP3
+    grads.update(W2=dZ2 @ A1.transpose(0, 2, 1), b2=dZ2.sum(axis=2, keepdims=True))
+    return _loss(Z2, Y), pack(grads)
+
+
+def hessian(theta: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """The Hessian (R, P, P) of the XOR loss at each row of θ (R, P): central differences of the exact
+    gradient, (∇L(θ + h eⱼ) − ∇L(θ − h eⱼ)) / 2h for column j, symmetrized. Its error is of order h² (~1e-8)."""
+    theta = np.asarray(theta, dtype=float)
+    R, P = theta.shape
+    E = h * np.eye(P)
+    shifted = np.concatenate([theta[:, None, :] + E, theta[:, None, :] - E], axis=1).reshape(R * 2 * P, P)
+    g = flat_gradient(shifted)[1].reshape(R, 2, P, P)
+    H = (g[:, 0] - g[:, 1]) / (2 * h)
+    return (H + H.transpose(0, 2, 1)) / 2
+
+
+def descend_far(theta, steps: int, record, lr: float = LR) -> dict[str, np.ndarray]:
+    """Continue full-batch gradient descent on XOR for one 2-2-1 network from θ (9,) = [W¹ row by row, b¹, W², b²].
+
+    The same step as ``train_restarts`` (BP1–BP4 written out for the four points, σ(z) = (1 + tanh(z/2))/2),
+    in plain Python floats. Returns, at the step numbers in ``record`` (counted from θ, ≤ steps):
+    'step', 'loss', 'grad_norm' ‖∇L‖ and 'norm' ‖θ‖, each an array; and 'theta' (9,) at the end.
+    """
+    a, b, c, d, p, q, e, f, g = (float(v) for v in np.asarray(theta, dtype=float).ravel())
+    # W¹ = [[a, b], [c, d]], b¹ = (p, q), W² = (e, f), b² = g
+    points = [(float(x0), float(x1), float(y)) for x0, x1, y in zip(*xor_data()[0], xor_data()[1][0], strict=True)]
+    marks = sorted(set(int(k) for k in record))
+    rows = []
+    tanh, log1p, exp = math.tanh, math.log1p, math.exp
+    for k in range(steps + 1):
+        mark = bool(marks) and k == marks[0]
+        ga = gb = gc = gd = gp = gq = ge = gf = gg = loss = 0.0
+        for x0, x1, y in points:
+            h1, h2 = tanh(a * x0 + b * x1 + p), tanh(c * x0 + d * x1 + q)
+            z = e * h1 + f * h2 + g
+            r = (0.5 + 0.5 * tanh(0.5 * z) - y) / 4  # BP1: (σ(z) − y)/m
+            ge, gf, gg = ge + r * h1, gf + r * h2, gg + r  # BP4, BP3 of layer 2
+            u, v = r * e * (1.0 - h1 * h1), r * f * (1.0 - h2 * h2)  # BP2
+            ga, gb, gp = ga + u * x0, gb + u * x1, gp + u  # BP4, BP3 of layer 1
+            gc, gd, gq = gc + v * x0, gd + v * x1, gq + v
+            if mark:
+                loss += (max(z, 0.0) + log1p(exp(-abs(z))) - y * z) / 4  # log(1 + e^z) − y z, stably
+        if mark:
+            marks.pop(0)
+            grad = math.sqrt(sum(x * x for x in (ga, gb, gc, gd, gp, gq, ge, gf, gg)))
+            rows.append((k, loss, grad, math.sqrt(sum(x * x for x in (a, b, c, d, p, q, e, f, g)))))
+        if k == steps:
+            break
+        a, b, c, d = a - lr * ga, b - lr * gb, c - lr * gc, d - lr * gd
+        p, q, e, f, g = p - lr * gp, q - lr * gq, e - lr * ge, f - lr * gf, g - lr * gg
+    columns = np.array(rows, dtype=float).reshape(-1, 4).T
+    out = dict(zip(("step", "loss", "grad_norm", "norm"), columns, strict=True))
+    out["step"] = out["step"].astype(int)
+    out["theta"] = np.array([a, b, c, d, p, q, e, f, g])
+    return out
 
 
 # ---- a 1-D illustration ------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
         final_loss_plot(ax2, runs)
         marker = ax2.axvline(10.0**log10_lr, color="#1f77b4", lw=2)
         ax2.text(0.98, 0.98, "α of the slider: blue line", transform=ax2.transAxes, ha="right", va="top", fontsize=8)
-        # the axes, the grey curves and the final-loss plot never change: paste them from a buffer
+        # the axes, the gray curves and the final-loss plot never change: paste them from a buffer
         made["backdrop"] = Backdrop(fig, live=[curve, blowup, title, marker])
         return curve, blowup, title, marker
 

@@ -7,16 +7,32 @@ w = b = z0/2, so z = z0 is very negative and ŷ ≈ 0: confidently wrong. By BP1
     cross-entropy:  δ = ŷ − y                               ≈ −1: as large as the error.
 
 Both runs use the library's ``MLP([1, 1], output='sigmoid')``, ``bp.train`` and SGD.
+
+How long MSE waits. With x = 1, w and b both move by −αδ, so z moves by −2αδ per step. Deep in
+saturation MSE's δ ≈ −e^{z}, so z climbs like dz/dt = 2α e^{z}, which takes (e^{−z0} − e^{−z})/(2α)
+steps: the wait is about e^{|z0|}/(2α) plus a roughly constant number of steps for the last part
+of the climb (ŷ from about 0.1 to 0.9), where σ′ is no longer ≈ e^{z}. So one more unit of
+saturation multiplies the wait by a factor that approaches e only as z0 → −∞. Cross-entropy's
+δ ≈ −1 moves z by about 2α per step: its wait grows by one step per 2α units of saturation.
+``moons_accuracy`` is the contrast: the moons with a 2-n-1 network are *not* saturated at the start
+(ŷ ≈ 0.4–0.55, where σ′ ≈ ¼), so there MSE's δ is about ¼ of cross-entropy's, which acts like a
+4× smaller α. It trains one network per (α, seed) at once, as ``bp.train`` would train each, so that
+each loss can be given its own best α over several seeds.
+
+``steps_to_reach`` counts these waits with the same updates, without ``bp.train``'s bookkeeping and
+in plain floats, so that a wait of 10⁴ steps costs milliseconds (the tests check it against ``race``).
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
-from .. import optim
+from .. import activations, datasets, optim
+from ..errors import skip_checks
 from ..network import MLP
 from ..train import train
 from ._speed import Backdrop
@@ -35,7 +51,7 @@ class Race(NamedTuple):
 
 @lru_cache(maxsize=64)
 def race(loss: str, z0: float = -6.0, lr: float = 1.0, steps: int = STEPS) -> Race:
-    """Train the single sigmoid unit from z = z0 towards y = 1 with ``loss`` for ``steps`` SGD steps."""
+    """Train the single sigmoid unit from z = z0 toward y = 1 with ``loss`` for ``steps`` SGD steps."""
     X, Y = np.array([[1.0]]), np.array([[1.0]])
     net = MLP([1, 1], output="sigmoid", loss=loss, seed=0)
     net.params["W1"][...] = z0 / 2
@@ -58,13 +74,93 @@ def steps_to(r: Race, threshold: float = 0.9) -> int | None:
     return int(hit[0]) if hit.size else None
 
 
-def race_table(z0s=(-2.0, -4.0, -6.0, -8.0), lr: float = 1.0, threshold: float = 0.9) -> list[tuple]:
+MAX_WAIT = 200_000  # steps_to_reach gives up here (z0 = −10 at α = 0.3 needs about 37,000)
+
+
+@lru_cache(maxsize=256)
+def _wait(loss: str, z0: float, lr: float, threshold: float, max_steps: int) -> int | None:
+    # One start, in plain floats (NumPy calls on one number would cost far more): the same updates as race()
+    w = b = z0 / 2  # the start of race(): w = b = z0/2, x = 1, y = 1
+    for k in range(max_steps + 1):
+        z = w + b  # z = w·1 + b
+        e = math.exp(-abs(z))
+        y_hat = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)  # σ(z), as bp.activations.sigmoid computes it
+        if y_hat >= threshold:
+            return k
+        # BP1 with m = 1: MSE δ = (ŷ − y) σ′(z), cross-entropy δ = ŷ − y; then ∂L/∂w = δ x = δ and ∂L/∂b = δ
+        delta = (y_hat - 1.0) * (y_hat * (1.0 - y_hat)) if loss == "mse" else y_hat - 1.0
+        w, b = w - lr * delta, b - lr * delta
+    return None
+
+
+def steps_to_reach(loss: str, z0s, lr: float = 1.0, threshold: float = 0.9, max_steps: int = MAX_WAIT) -> list:
+    """For each start z0, the number of SGD steps (as in ``race``) until ŷ ≥ threshold; None beyond max_steps."""
+    return [_wait(loss, float(z0), float(lr), float(threshold), int(max_steps)) for z0 in z0s]
+
+
+def race_table(z0s=(-2.0, -4.0, -6.0, -8.0, -10.0), lr: float = 1.0, threshold: float = 0.9) -> list[tuple]:
     """Rows (z0, ŷ at the start, steps with MSE, steps with cross-entropy) to reach ŷ ≥ threshold."""
-    rows = []
-    for z0 in z0s:
-        mse, ce = race("mse", z0, lr), race("cross_entropy", z0, lr)
-        rows.append((z0, float(mse.y_hat[0]), steps_to(mse, threshold), steps_to(ce, threshold)))
-    return rows
+    mse, ce = steps_to_reach("mse", z0s, lr, threshold), steps_to_reach("cross_entropy", z0s, lr, threshold)
+    return [
+        (float(z0), float(1.0 / (1.0 + np.exp(-z0))), n_mse, n_ce) for z0, n_mse, n_ce in zip(z0s, mse, ce, strict=True)
+    ]
+
+
+MOONS_M, MOONS_BATCH, MOONS_EPOCHS = 120, 20, 60  # as chapter 2's training explorer
+
+
+def moons_data() -> tuple[np.ndarray, np.ndarray]:
+    """The explorer's moons: X (2, 120), Y (1, 120) with 0/1 labels."""
+    X, y = datasets.moons(m=MOONS_M, seed=0)
+    return X, y[None, :].astype(float)
+
+
+def moons_start(width: int = 4, seed: int = 0) -> np.ndarray:
+    """ŷ of the untrained 2-width-1 network on the moons, (120,): how far from saturation the start is."""
+    X, _ = moons_data()
+    return MLP([2, width, 1], hidden="tanh", output="sigmoid", seed=seed, loss="mse").forward(X)[0]
+
+
+def moons_accuracy(loss: str, lrs, seeds, width: int = 4, epochs: int = MOONS_EPOCHS) -> np.ndarray:
+    """Training accuracy on the moons after ``epochs`` epochs of SGD, shape (len(lrs), len(seeds)).
+
+    Run (α, s) is ``bp.MLP([2, width, 1], hidden='tanh', output='sigmoid', loss=loss, seed=s)`` trained by
+    ``bp.train(net, X, Y, bp.optim.SGD(lr=α), epochs, batch_size=20, seed=s)``, all runs at once with a
+    leading axis of runs; the tests check that the two agree.
+    """
+    X, Y = moons_data()
+    lrs, seeds = [float(a) for a in lrs], [int(s) for s in seeds]
+    n_seed, m = len(seeds), X.shape[1]
+    first = [MLP([2, width, 1], hidden="tanh", output="sigmoid", loss=loss, seed=s).params for s in seeds]
+    P = {k: np.concatenate([np.array([p[k] for p in first])] * len(lrs)) for k in first[0]}  # (R, …)
+    alpha = np.repeat(lrs, n_seed)[:, None, None]  # run r = i·n_seed + j: α = lrs[i], seed seeds[j]
+    shufflers = [np.random.default_rng(s) for s in seeds]
+    with skip_checks(), np.errstate(all="ignore"):
+        for _ in range(epochs):
+            perm = np.concatenate([np.array([rng.permutation(m) for rng in shufflers])] * len(lrs))
+            for start in range(0, m, MOONS_BATCH):
+                idx = perm[:, start : start + MOONS_BATCH]
+                Xb, Yb = X.T[idx].transpose(0, 2, 1), Y.T[idx].transpose(0, 2, 1)
+                b = Xb.shape[2]
+                Z1 = P["W1"] @ Xb + P["b1"]
+                A1 = activations.tanh(Z1)
+                Z2 = P["W2"] @ A1 + P["b2"]
+                if loss == "mse":  # BP1: (ŷ − y)/b ⊙ σ′(z)
+                    S = activations.sigmoid(Z2)
+                    dZ2 = (S - Yb) / b * activations.sigmoid_prime(Z2)
+                else:  # sigmoid + cross-entropy: BP1 simplifies to (ŷ − y)/b
+                    dZ2 = (activations.sigmoid(Z2) - Yb) / b
+                dZ1 = (P["W2"].transpose(0, 2, 1) @ dZ2) * activations.tanh_prime(Z1)  # BP2
+                grads = {
+                    "W2": dZ2 @ A1.transpose(0, 2, 1),  # BP4
+                    "b2": dZ2.sum(axis=2, keepdims=True),  # BP3
+                    "W1": dZ1 @ Xb.transpose(0, 2, 1),
+                    "b1": dZ1.sum(axis=2, keepdims=True),
+                }
+                for k, g in grads.items():
+                    P[k] -= alpha * g
+        y_hat = activations.sigmoid(P["W2"] @ activations.tanh(P["W1"] @ X + P["b1"]) + P["b2"])[:, 0]
+    return ((y_hat > 0.5) == Y[0]).mean(axis=1).reshape(len(lrs), n_seed)
 
 
 def setup_axes(fig):
@@ -102,13 +198,16 @@ def show(artists, z0: float, lr: float) -> str:
         b.set_data(np.arange(1, len(r.delta) + 1), np.maximum(r.delta, 1e-12))
     every = np.concatenate([np.maximum(r.delta, 1e-12) for r in runs.values()])
     ax2.set_ylim(every.min() / 3, every.max() * 3)
-    n_mse, n_ce = steps_to(runs["mse"], 0.9), steps_to(runs["cross_entropy"], 0.9)
     title.set_text(f"start z = {z0:g} (ŷ = {runs['mse'].y_hat[0]:.2g}), α = {lr:g}")
 
-    def said(n):
-        return f"{n} steps" if n is not None else f"more than {STEPS} steps"
+    def said(name):
+        n = steps_to(runs[name], 0.9)
+        if n is not None:
+            return f"{n} steps"
+        n = steps_to_reach(name, [z0], lr)[0]  # beyond the drawn steps: counted without drawing
+        return f"{n:,} steps (beyond the {STEPS} drawn)" if n is not None else f"more than {MAX_WAIT:,} steps"
 
-    return f"To reach ŷ ≥ 0.9: cross-entropy needs {said(n_ce)}, MSE {said(n_mse)}."
+    return f"To reach ŷ ≥ 0.9: cross-entropy needs {said('cross_entropy')}, MSE {said('mse')}."
 
 
 def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
@@ -120,6 +219,7 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
     for v in np.arange(-10.0, -0.5, 1.0):  # train the default α's runs now (~0.5 s), so the slider only redraws
         for name in LOSS_COLORS:
             race(name, float(v), float(lr))
+            steps_to_reach(name, [float(v)], float(lr))
     made = {}
 
     def setup(fig):

@@ -279,7 +279,7 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
     plot = WidgetPlot(
         controls,
         draw,
-        title="Step through one BP iteration of a 2-2-1 sigmoid network",
+        title="Step through one training iteration of a 2-2-1 sigmoid network",
         figsize=(11, 4.6),
         extra=[W.HBox(list(buttons.values()))],
         setup=setup,

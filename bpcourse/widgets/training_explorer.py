@@ -8,6 +8,9 @@ panel is the loss per epoch.
 ``regression_explorer()``: the same for regression, a 1-n_1-1 network (identity output, MSE)
 fitting the noisy sine.
 
+``weight_decay_runs`` (chapter 5): the same 1-n_1-1 regression on a dozen noisy points, trained long
+enough to overfit, with and without L2 weight decay, many seeds and strengths at once.
+
 Each setting of (data, width, α, loss) is trained once, up to ``MAX_EPOCHS``, with a
 snapshot of the parameters after every epoch (``lru_cache``). Moving the epochs slider then
 only picks a snapshot; a new setting trains once (~0.05 s), and the sliders update on release.
@@ -248,6 +251,80 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
         return f"n₁ = {width}, α = {lr:.3g}: after {epochs} epochs the training MSE is {run.loss[epochs]:.4f}."
 
     return WidgetPlot(controls, draw, title="Fitting a noisy sine with a 1-n-1 network", figsize=(10, 3.8), setup=setup)
+
+
+# ---- L2 weight decay (chapter 5) ----------------------------------------------------------------------------
+WD_LAMBDAS = (0.0, 1e-4, 1e-3, 1e-2, 1e-1)
+WD_SEEDS = (0, 1, 2, 3, 4)
+
+
+class WeightDecayRuns(NamedTuple):
+    """Axes (λ, seed): half mean squared errors ½·mean((ŷ − y)²) on each set, and the fitted curves."""
+
+    lambdas: tuple
+    train: np.ndarray  # (λ, seed) on the n_train training points
+    val: np.ndarray  # on 100 validation points (to choose λ)
+    test: np.ndarray  # on 400 test points (to report)
+    x: np.ndarray  # (G,) a grid over [−π, π]
+    curves: np.ndarray  # (λ, seed, G) the trained networks' ŷ on the grid
+
+
+def sine_sets(n_train: int = 12, noise: float = 0.2):
+    """The weight-decay demo's data: y = sin x + N(0, noise²), independent draws for training (n_train
+    points), validation (100) and test (400): each (X (1, m), Y (1, m))."""
+    return tuple(datasets.sine(m, noise, seed=s) for m, s in ((n_train, 100), (100, 101), (400, 102)))
+
+
+@blas_single_thread
+def weight_decay_runs(
+    lambdas=WD_LAMBDAS, seeds=WD_SEEDS, n_train: int = 12, hidden: int = 32, steps: int = 1000, lr: float = 0.02
+) -> WeightDecayRuns:
+    r"""Full-batch Adam(α = ``lr``) on L = ½·mean((ŷ − y)²) + (λ/2)(‖W¹‖² + ‖W²‖²) for a 1-``hidden``-1 tanh
+    network (identity output), for every λ × seed at once (the seed draws the initial weights as
+    ``bp.MLP([1, hidden, 1], hidden="tanh", output="identity", loss="mse", seed=s)`` does).
+
+    L2 adds λW^l to each weight gradient (not to the biases). With plain SGD that is exactly "weight decay",
+    W ← (1 − αλ)W − α ∂L_data/∂W; with Adam the two differ slightly (AdamW decays W outside the adaptive step).
+    """
+    (X, Y), (X_val, Y_val), (X_te, Y_te) = sine_sets(n_train)
+    nets = [MLP([1, hidden, 1], hidden="tanh", output="identity", loss="mse", seed=s).params for s in seeds]
+    shape = (len(lambdas), len(seeds), hidden, 1)
+    # one column per hidden unit: W1 (h, 1) as drawn, W2 (1, h) stored transposed; every product is element-wise
+    params = [
+        np.broadcast_to(np.stack([p["W1"] for p in nets]), shape).copy(),
+        np.zeros(shape),
+        np.broadcast_to(np.stack([p["W2"].T for p in nets]), shape).copy(),
+        np.zeros((*shape[:2], 1, 1)),
+    ]
+    lam = np.array(lambdas, dtype=float).reshape(-1, 1, 1, 1)
+    state = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+
+    def forward(W1, b1, W2, b2, X):
+        A1 = np.tanh(W1 * X + b1)  # (λ, seed, h, m)
+        return A1, (W2 * A1).sum(axis=-2, keepdims=True) + b2  # ŷ (λ, seed, 1, m)
+
+    m = X.shape[1]
+    for t in range(1, steps + 1):
+        W1, b1, W2, b2 = params
+        A1, Yhat = forward(W1, b1, W2, b2, X)
+        dZ2 = (Yhat - Y) / m  # BP1 for an identity output and ½ mean squared error
+        dZ1 = W2 * dZ2 * (1.0 - A1**2)  # BP2 with tanh′ = 1 − tanh²
+        grads = [
+            (dZ1 * X).sum(axis=-1, keepdims=True) + lam * W1,  # BP4 + the L2 term
+            dZ1.sum(axis=-1, keepdims=True),  # BP3
+            (A1 * dZ2).sum(axis=-1, keepdims=True) + lam * W2,
+            dZ2.sum(axis=-1, keepdims=True),
+        ]
+        for i, g in enumerate(grads):
+            params[i], *rest = optim.adam_update(params[i], g, *state[i], t, lr)
+            state[i] = tuple(rest)
+
+    def mse(X_, Y_):
+        return 0.5 * np.mean((forward(*params, X_)[1] - Y_) ** 2, axis=(-2, -1))
+
+    x = np.linspace(-np.pi, np.pi, 200)
+    curves = forward(*params, x[None, :])[1][:, :, 0, :]
+    return WeightDecayRuns(tuple(lambdas), mse(X, Y), mse(X_val, Y_val), mse(X_te, Y_te), x, curves)
 
 
 WIDGETS = {"training_explorer": training_explorer, "regression_explorer": regression_explorer}

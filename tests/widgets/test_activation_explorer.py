@@ -31,6 +31,14 @@ def test_gradient_flow_vanishes_for_sigmoid_and_holds_for_relu_family_with_he():
     assert tiny[-1] < 1e-10
 
 
+def test_relu_with_xavier_vanishes_in_every_layer_at_once():
+    """The first/last ratio looks healthy (every layer alike), the absolute norms do not."""
+    he, xavier = ae.gradient_flow("relu", 20, "he"), ae.gradient_flow("relu", 20, "xavier")
+    assert 0.3 < xavier.grad_norms[0] / xavier.grad_norms[-1] < 3
+    assert (xavier.grad_norms < 1e-3).all() and (he.grad_norms > 0.5).all()
+    assert xavier.act_std[-1] < 1e-3 < 0.3 < he.act_std.min()
+
+
 def test_depth_flow_widget_follows_depth_and_init():
     plot = ae.depth_flow()
     a = plot.artists

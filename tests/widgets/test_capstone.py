@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
 import bpcourse as bp
@@ -46,3 +47,38 @@ def test_digit_browser_shows_the_chosen_digit_and_its_probabilities():
     plot.controls["index"].value = 3
     np.testing.assert_allclose(a["img"].get_array(), X_te[:, 3].reshape(8, 8))
     assert a["bars"][y_te[3]].get_facecolor()[:3] == (0x2C / 255, 0xA0 / 255, 0x2C / 255)  # the true digit in green
+
+
+def _digits(m_train=300, m_eval=120):
+    X, y = bp.datasets.load_digits()
+    return X[:, :m_train], bp.datasets.one_hot(y[:m_train], 10), X[:, -m_eval:], y[-m_eval:]
+
+
+@pytest.mark.parametrize("hidden, optimizer, lrs", [("relu", "sgd", (0.03, 0.3)), ("sigmoid", "adam", (0.003, 0.03))])
+def test_train_many_ends_where_bp_train_ends(hidden, optimizer, lrs):
+    X, Y, X_ev, y_ev = _digits()
+    sizes, seeds, epochs = (64, 16, 10), (0, 3), 3
+    acc = capstone.train_many(hidden, optimizer, lrs, seeds, X, Y, X_ev, y_ev, epochs=epochs, sizes=sizes)
+    assert acc.shape == (len(lrs), len(seeds), epochs)
+    for i, lr in enumerate(lrs):
+        for j, seed in enumerate(seeds):
+            net = bp.MLP(list(sizes), hidden=hidden, seed=seed)
+            opt = bp.optim.SGD(lr=lr) if optimizer == "sgd" else bp.optim.Adam(lr=lr)
+            h = bp.train(
+                net, X, Y, opt, epochs=epochs, batch_size=32, seed=seed, X_val=X_ev, Y_val=bp.datasets.one_hot(y_ev, 10)
+            )
+            np.testing.assert_array_equal(acc[i, j], h.val_accuracy)
+
+
+def test_ablation_picks_the_best_mean_and_prints_mean_and_sd():
+    acc = np.array(
+        [[[0.5, 0.6], [0.7, 0.8]], [[0.6, 0.8], [0.8, 0.9]], [[0.1, 0.12], [0.1, 0.14]]]
+    )  # (3 α, 2 seeds, 2 epochs)
+    ab = capstone.Ablation((("r", "relu", "sgd", (0.1, 0.3, 1.0)),), (0, 1), [acc])
+    assert ab.best(0) == 1  # mean 0.85 after the last epoch, against 0.7 and 0.13
+    assert ab.cell(0, 1, 2) == "85.0 ± 7.1"
+    assert ab.cell(0, 0, 1) == "60.0 ± 14.1"
+    assert ab.cell(0, 2, 2) == "below 25"  # chance level: its digits are not reproducible
+    nan = acc.copy()
+    nan[0, 0, 1] = np.nan
+    assert capstone.Ablation(ab.recipes, ab.seeds, [nan]).cell(0, 0, 2) == "diverged"

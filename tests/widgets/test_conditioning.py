@@ -49,3 +49,27 @@ def test_layout_is_computed_once_then_dropped():
     plot.controls["kappa"].value = 50.0  # after the first draw WidgetPlot drops the layout engine
     assert plot.fig.get_layout_engine() is None
     assert plot.artists["ax_p"].get_position().bounds == box  # the first layout's position is kept
+
+
+def test_best_rate_equalizes_the_two_factors():
+    for kappa in (3.0, 10.0, 1000.0):
+        flat, steep = cd.contraction_factors(kappa, cd.best_lr(kappa))
+        assert flat == pytest.approx(steep, rel=1e-12)
+        assert flat == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-12)
+    # below the best rate x1 is the slow coordinate, above it x2 is
+    flat, steep = cd.contraction_factors(100.0, 1 / 100)
+    assert flat > steep
+    flat, steep = cd.contraction_factors(100.0, 1.9 / 100)
+    assert flat == pytest.approx(0.981) and steep == pytest.approx(0.9)
+    flat, steep = cd.contraction_factors(100.0, 2.1 / 101)
+    assert steep > flat
+
+
+def test_formula_predicts_the_measured_steps():
+    t = cd.steps_table()
+    assert t["formula"] == t["best"]
+    for k, best, approx in zip(t["kappa"], t["best"], t["approx"], strict=True):
+        if k >= 3:
+            assert abs(best - approx) <= 1  # (κ/4) ln(1/tol) is within one step
+    assert t["best"][t["kappa"].index(1000)] == 3454
+    assert cd.steps_at_best_rate(1000)[1] == pytest.approx(250 * np.log(1e6))

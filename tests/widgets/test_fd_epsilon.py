@@ -74,3 +74,24 @@ def test_time_gradients_backprop_beats_finite_differences():
     assert list(t["n_params"]) == [4 * 16 + 4 + 4 * 4 + 4 + 10 * 4 + 10, 16 * 16 + 16 + 16 * 16 + 16 + 10 * 16 + 10]
     # 714 parameters: 1428 loss evaluations against one forward and one backward pass
     assert t["finite_diff"][1] > 20 * t["backprop"][1]
+
+
+def test_count_products_two_backward_products_per_layer_but_the_first():
+    # [16, 256, 256, 10] on m = 256: forward W A per layer; backward dW per layer and Wᵀ dZ for layers 2 and 3
+    layers = [256 * 16 * 256, 256 * 256 * 256, 10 * 256 * 256]
+    forward, backward = fe.count_products([16, 256, 256, 10], 256)
+    assert forward == sum(layers)
+    assert backward == sum(layers) + layers[1] + layers[2]
+    # square layers throughout: the ratio (forward + backward) / forward tends to 3 as the first layer's share shrinks
+    f, b = fe.count_products([4, 1000, 1000, 1000, 4], 1)
+    assert 2.99 < (f + b) / f < 3.0
+
+
+def test_time_backprop_vs_forward_reports_both_ratios():
+    t = fe.time_backprop_vs_forward(widths=(8, 16), m=16, repeats=1)
+    assert list(t["width"]) == [8, 16]
+    assert (t["forward"] > 0).all() and (t["backprop"] > 0).all()
+    np.testing.assert_allclose(t["measured"], t["backprop"] / t["forward"])
+    for h, counted in zip(t["width"], t["counted"], strict=True):
+        f, b = fe.count_products([16, h, h, 10], 16)
+        assert counted == pytest.approx((f + b) / f)

@@ -21,7 +21,7 @@ def test_correct_backprop_passes_and_matches_the_network(problem):
 def test_forgotten_one_over_m_scales_everything_by_m(problem):
     net, X, Y = problem
     m = X.shape[1]  # 12
-    errors = gb.check_errors(net, X, Y, "BP1: forgot the 1/m")
+    errors = gb.check_errors(net, X, Y, "dZ^L: forgot the 1/m")
     # rel_error(m g, g) = (m − 1)/(m + 1) = 11/13
     for e in errors.values():
         assert e == pytest.approx((m - 1) / (m + 1), abs=1e-6)

@@ -45,3 +45,39 @@ def test_layer_stats_agree_with_the_networks_own_gradients():
     grads = net.gradients(X, Y)
     expected = [np.linalg.norm(grads[f"W{l}"]) for l in range(1, 7)]
     np.testing.assert_allclose(gf.layer_stats(6, "tanh", "xavier")["grad_norm"], expected, rtol=1e-12)
+
+
+def test_the_spread_across_the_batch_collapses_in_a_deep_sigmoid_network():
+    s = gf.layer_stats(10, "sigmoid", "xavier")
+    spread = s["unit_spread"]
+    assert spread.shape == (9,)
+    ratios = spread[1:] / spread[:-1]
+    assert np.all((ratios > 0.15) & (ratios < 0.35))  # about σ′ ≈ 0.23 per layer
+    assert np.all(s["mean_sigma_prime"] > 0.2)  # while σ′ itself is not saturated
+    relu = gf.layer_stats(10, "relu", "he")["unit_spread"]
+    assert np.all((relu > 0.1) & (relu < 1))
+
+
+def test_clipping_runs_match_bp_train():
+    import bpcourse as bp
+
+    X, Y = bp.datasets.sine(seed=gf.CLIP_DATA_SEED)
+    for clip in (None, 1.0):
+        runs = gf.clipping_runs((1.0, 0.2), (0, 3), clip, steps=30)
+        for i, (lr, seed) in enumerate(zip(runs["lr"], runs["seed"], strict=True)):
+            net = bp.MLP(gf.CLIP_SIZES, hidden="tanh", output="identity", loss="mse", init="xavier", seed=int(seed))
+            hist = bp.train(net, X, Y, bp.optim.SGD(lr=lr), epochs=30, batch_size=None, clip=clip, on_diverge="stop")
+            assert runs["diverged_at"][i] == (hist.diverged_at or 0)
+            n = len(hist.step_loss)
+            np.testing.assert_allclose(runs["loss"][i, :n], hist.step_loss, rtol=1e-8)
+            if not hist.diverged_at:
+                assert runs["loss"][i, -1] == pytest.approx(hist.loss[-1], rel=1e-8)
+
+
+def test_clipping_rescues_the_runs_that_explode():
+    bare = gf.clipping_runs((1.0,), range(5), None)
+    clipped = gf.clipping_runs((1.0,), range(5), 1.0)
+    assert np.all(bare["diverged_at"] > 0)
+    assert np.all(clipped["diverged_at"] == 0)
+    assert np.all(clipped["loss"][:, -1] < 0.05)
+    assert np.all(np.sum(clipped["grad_norm"] > 1.0, axis=1) >= 1)  # clipping did act

@@ -15,8 +15,34 @@ def test_first_error_terms_follow_bp1():
 
 
 def test_race_table_counts_steps_to_threshold():
-    rows = S.race_table(z0s=(-2.0, -6.0, -8.0), lr=1.0)
-    assert [(z0, n_mse, n_ce) for z0, _, n_mse, n_ce in rows] == [(-2.0, 43, 6), (-6.0, 249, 8), (-8.0, None, 9)]
+    rows = S.race_table(z0s=(-2.0, -6.0, -8.0, -10.0), lr=1.0)
+    assert [(z0, n_mse, n_ce) for z0, _, n_mse, n_ce in rows] == [
+        (-2.0, 43, 6),
+        (-6.0, 249, 8),
+        (-8.0, 1542, 9),
+        (-10.0, 11068, 10),
+    ]
+    assert rows[1][1] == pytest.approx(1.0 / (1.0 + np.exp(6.0)))
+
+
+@pytest.mark.parametrize("lr", [0.3, 1.0, 3.0])
+def test_steps_to_reach_counts_what_bp_train_does(lr):
+    z0s = (-1.0, -3.0, -5.0)  # at α = 0.3, MSE from −5 needs 396 steps
+    for loss in ("mse", "cross_entropy"):
+        assert S.steps_to_reach(loss, z0s, lr) == [S.steps_to(S.race(loss, z0, lr, steps=450)) for z0 in z0s]
+    long = S.race("mse", -8.0, 1.0, steps=1600)  # beyond the widget's 300 steps, through bp.train
+    assert S.steps_to(long) == S.steps_to_reach("mse", [-8.0])[0] == 1542
+    assert S.steps_to_reach("mse", [-3.0], 1.0, max_steps=10) == [None]
+
+
+def test_the_wait_approaches_its_asymptote():
+    # wait ≈ e^{|z0|}/(2α) + a roughly constant number of steps: the ratio per unit of z0 tends to e only slowly
+    z0s = np.arange(-4.0, -10.5, -1.0)
+    waits = np.array(S.steps_to_reach("mse", z0s))
+    rest = waits - np.exp(-z0s) / 2
+    assert np.all((rest > 30) & (rest < 60))
+    ratios = waits[1:] / waits[:-1]
+    assert np.all(np.diff(ratios) > 0) and ratios[0] < 2 and 2.6 < ratios[-1] < np.e
 
 
 def test_widget_redraws_for_a_new_start():
@@ -30,3 +56,26 @@ def test_widget_redraws_for_a_new_start():
     plot.controls["lr"].value = 3.0
     assert "cross-entropy needs" in plot.status.value
     assert lines["cross_entropy"][0].get_ydata()[1] > 0.9
+    plot.controls["lr"].value = 1.0
+    plot.controls["z0"].value = -9.0
+    assert plot.status.value == "To reach ŷ ≥ 0.9: cross-entropy needs 9 steps, MSE 4,105 steps (beyond the 300 drawn)."
+
+
+@pytest.mark.parametrize("loss, lrs", [("mse", (1.0, 30.0)), ("cross_entropy", (0.3, 3.0))])
+def test_moons_accuracy_is_what_bp_train_gives(loss, lrs):
+    import bpcourse as bp
+
+    X, Y = S.moons_data()
+    assert X.shape == (2, 120) and set(np.unique(Y)) == {0.0, 1.0}
+    acc = S.moons_accuracy(loss, lrs, seeds=(0, 2), epochs=8)
+    assert acc.shape == (2, 2)
+    for i, lr in enumerate(lrs):
+        for j, seed in enumerate((0, 2)):
+            net = bp.MLP([2, 4, 1], hidden="tanh", output="sigmoid", loss=loss, seed=seed)
+            bp.train(net, X, Y, bp.optim.SGD(lr=lr), epochs=8, batch_size=20, seed=seed)
+            assert acc[i, j] == net.accuracy(X, Y)
+
+
+def test_the_moons_start_far_from_saturation():
+    y0 = S.moons_start(width=4, seed=0)
+    assert y0.shape == (120,) and 0.35 < y0.min() and y0.max() < 0.6  # σ′ ≈ ¼ there, not e^{−|z|}

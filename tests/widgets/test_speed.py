@@ -20,7 +20,7 @@ from bpcourse.widgets import (
     stepper,
     training_explorer,
 )
-from bpcourse.widgets._speed import Backdrop, blas_single_thread
+from bpcourse.widgets._speed import Backdrop, blas_single_thread, one_blas_thread
 from bpcourse.widgets.base import DPI, nudge
 
 CASES = [
@@ -85,3 +85,15 @@ def test_blas_single_thread_keeps_results_and_names():
 
     np.testing.assert_array_equal(product(A, B), A @ B)
     assert product.__name__ == "product" and product.__doc__ == "A docstring."
+
+
+def test_one_blas_thread_limits_inside_the_block_only():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before

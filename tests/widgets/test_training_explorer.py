@@ -67,3 +67,31 @@ def test_regression_fit_improves_with_epochs():
     err_start = np.mean((fit.get_ydata() - np.sin(xs)) ** 2)
     assert err_late < 0.03 < 0.5 < err_start
     assert plot.status.value.startswith("n₁ = 8, α = 0.1: after 0 epochs")
+
+
+def test_weight_decay_narrows_the_gap_of_an_overfitting_fit():
+    runs = T.weight_decay_runs()
+    assert runs.train.shape == runs.test.shape == (len(T.WD_LAMBDAS), len(T.WD_SEEDS))
+    none, chosen = 0, int(np.argmin(runs.val.mean(axis=1)))
+    assert runs.lambdas[chosen] == 0.01
+    gap = runs.test.mean(axis=1) - runs.train.mean(axis=1)
+    assert runs.train[none].mean() < 0.01 and gap[none] > 0.1  # fits the 12 points, misses between them
+    assert gap[chosen] < 0.03 and runs.test[chosen].mean() < 0.04 < runs.test[none].mean()
+
+
+def test_weight_decay_runs_train_what_the_library_would():
+    """One (λ, seed) of the batched runs against bp.MLP's own gradients + λW and bp.optim.Adam."""
+    import bpcourse as bp
+
+    lam, seed, steps = 0.01, 2, 200
+    runs = T.weight_decay_runs((lam,), (seed,), steps=steps)
+    (X, Y), _, (X_te, Y_te) = T.sine_sets()
+    net = bp.MLP([1, 32, 1], hidden="tanh", output="identity", loss="mse", seed=seed)
+    opt = bp.optim.Adam(lr=0.02)
+    for _ in range(steps):
+        grads = net.gradients(X, Y)
+        for k in ("W1", "W2"):
+            grads[k] = grads[k] + lam * net.params[k]
+        opt.step(net.params, grads)
+    assert runs.train[0, 0] == pytest.approx(net.loss(X, Y), rel=1e-9)
+    assert runs.test[0, 0] == pytest.approx(net.loss(X_te, Y_te), rel=1e-9)
