@@ -149,6 +149,8 @@ def train_test_split(X, y, test_size: float = 0.2, seed: int = 0):
     m = X.shape[1]
     real_array("y", y, ndim=(1, 2))  # numbers, finite; y itself keeps its dtype
     y = np.asarray(y)
+    if y.dtype.kind not in "biuf":  # numbers held as Python objects: give them a numeric dtype
+        y = y.astype(float)
     if y.shape[-1] != m:
         raise BPCourseError(f"X has {m} examples (columns) but y has {y.shape[-1]}; they must match")
     test_size = number("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True, what="between 0 and 1")

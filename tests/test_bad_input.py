@@ -562,6 +562,8 @@ def make_optimizer(choice):
         opt = optim.Adam()
         opt.step({"W1": np.zeros((9, 9))}, {"W1": np.ones((9, 9))})
         return opt
+    if not isinstance(choice, str):  # junk (a list, an array...) goes to bp.train as it is
+        return choice
     return {"sgd": optim.SGD(lr=0.1), "adam": optim.Adam(lr=0.01), "none": None}.get(choice, choice)
 
 
@@ -1095,3 +1097,14 @@ def test_train_checks_once_not_per_step(monkeypatch):
     h = bp.train(net, X, Y, optim.Adam(lr=0.01), epochs=5, batch_size=4, clip=1.0, X_val=X, Y_val=Y)
     assert len(h.step_loss) == 20
     assert calls == {"params": 1, "checked": 0}
+
+
+def test_train_test_split_gives_labels_held_as_objects_a_numeric_dtype():
+    parts = datasets.train_test_split(np.zeros((2, 6)), np.array([0.0, 1, 0, 1, 0, 1], dtype=object), seed=0)
+    assert [p.dtype.kind for p in parts] == ["f", "f", "f", "f"]
+
+
+def test_train_refuses_a_list_as_its_optimizer():
+    net = bp.MLP([3, 4, 1], hidden="tanh", output="sigmoid", loss="cross_entropy", seed=0)
+    with pytest.raises(BPCourseError):
+        bp.train(net, np.zeros((3, 6)), np.zeros((1, 6)), [[1.0, 2.0], [3.0]], epochs=1)

@@ -354,13 +354,31 @@ def optimizer_race() -> base.WidgetPlot:
         # change silently; the plot's own observer of ``function``, which runs after this one, then
         # redraws once with all the new values.
         fn = FUNCTIONS[change["new"]]
-        with made["plot"].paused():
-            for k in OPTIMIZER_NAMES:
-                controls[LR_CONTROLS[k]].value = fn.tuned[k][0]
-            controls["beta"].value = fn.tuned["momentum"][1]
-            controls["steps"].value = fn.steps
+        made["suggesting"] = True
+        try:
+            with made["plot"].paused():
+                for k in OPTIMIZER_NAMES:
+                    controls[LR_CONTROLS[k]].value = fn.tuned[k][0]
+                controls["beta"].value = fn.tuned["momentum"][1]
+                controls["steps"].value = fn.steps
+        finally:
+            made["suggesting"] = False
 
     function.observe(suggest, names="value")  # registered before WidgetPlot's observer, so it runs first
+
+    def show_when_tuned(k):
+        # Moving an optimizer's α (or β) ticks that optimizer, so the change is seen; silently, so that the
+        # plot's own observer of the slider, which runs after this one, redraws once.
+        def tick(change):
+            if not controls[k].value and not made.get("suggesting"):
+                with made["plot"].paused():
+                    controls[k].value = True
+
+        return tick
+
+    for k in OPTIMIZER_NAMES:
+        controls[LR_CONTROLS[k]].observe(show_when_tuned(k), names="value")
+    controls["beta"].observe(show_when_tuned("momentum"), names="value")
 
     def setup(fig):
         ax_path, ax_loss = fig.subplots(1, 2, width_ratios=[1.15, 1])

@@ -191,3 +191,15 @@ def test_widget_draws_the_ticked_optimizers_and_follows_the_controls():
     np.testing.assert_allclose(a["paths"]["momentum"].get_data()[0], a["paths"]["sgd"].get_data()[0])
     plot.controls["sgd"].value = False
     assert not a["paths"]["sgd"].get_visible() and not a["gaps"]["sgd"].get_visible()
+
+
+def test_moving_an_unticked_optimizers_alpha_ticks_it_with_one_redraw():
+    plot = race.optimizer_race()
+    a = plot.artists
+    assert not plot.controls["rmsprop"].value and not a["paths"]["rmsprop"].get_visible()
+    n = len(plot.redraw_seconds)
+    plot.controls["lr_rmsprop"].value = 10**-2.5
+    assert plot.controls["rmsprop"].value and a["paths"]["rmsprop"].get_visible()
+    assert len(plot.redraw_seconds) == n + 1
+    plot.controls["function"].value = "rosenbrock"  # resetting every α does not tick the others
+    assert not plot.controls["adagrad"].value
