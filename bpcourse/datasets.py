@@ -143,7 +143,8 @@ def train_test_split(X, y, test_size: float = 0.2, seed: int = 0):
     """Split the columns of X (n, m) and the examples of y ((m,) or (k, m)) with a seeded shuffle.
 
     Returns X_train, X_test, y_train, y_test; the test part has round(test_size·m) examples,
-    at least 1 and at most m − 1. y keeps its dtype (integer labels stay integers).
+    at least 1 and at most m − 1. y keeps its dtype (integer labels stay integers); numbers held as
+    Python objects become float.
     """
     X = as_matrix("X", X, min_cols=2)
     m = X.shape[1]
