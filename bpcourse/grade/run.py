@@ -42,6 +42,10 @@ class Settings:
     def seed_key(self, student: str) -> str:
         return f"{student}@{self.salt}" if self.salt else student
 
+    def limits(self) -> sandbox.Limits:
+        """The sandbox limits of this grading process's workers (a uid of its own, see ``sandbox.uid_for``)."""
+        return sandbox.Limits(memory=self.memory, uid=sandbox.uid_for(os.getpid()), scratch_size=SCRATCH_SIZE)
+
     def note(self) -> str:
         return "" if self.sandboxed else f"not sandboxed ({self.why_not})"
 
@@ -90,7 +94,7 @@ def start_session(settings: Settings, scratch: Path, deadline: float) -> remote.
     """A worker for one notebook, in the sandbox (when there is one), working in ``scratch``."""
     env = worker_env(scratch)
     if settings.sandboxed:
-        limits = sandbox.Limits(memory=settings.memory, uid=sandbox.uid_for(os.getpid()), scratch_size=SCRATCH_SIZE)
+        limits = settings.limits()
         sandbox.prepare_scratch(scratch, limits.uid)
         argv = sandbox.command(worker_argv(), scratch, limits, readonly=readonly_paths(), env=env)
         return remote.Session(argv, deadline, kill=sandbox.kill)
@@ -216,8 +220,7 @@ def grade(
     if not settings.sandboxed:
         print(f"bpcourse grade: NOT sandboxed: {settings.why_not}", file=sys.stderr)
     elif progress:
-        limits = sandbox.Limits(memory=settings.memory, uid=sandbox.uid_for(os.getpid()))
-        print(f"bpcourse grade: {sandbox.description(limits)}", file=sys.stderr)
+        print(f"bpcourse grade: {sandbox.description(settings.limits())}", file=sys.stderr)
     sources = [Source.read(p) for p in paths]
     everyone = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     linked = [p.name for p in everyone if p.is_symlink()]
