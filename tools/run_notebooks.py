@@ -19,6 +19,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ["notebooks", "solutions"]
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def run(path: Path, timeout: int = 300) -> float:
@@ -35,6 +36,7 @@ def run(path: Path, timeout: int = 300) -> float:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)  # live widget state: not reproducible, not needed for the PNG fallback
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)  # the name JupyterLab's kernel picker shows
     nbformat.write(nb, path)
     return seconds
 
