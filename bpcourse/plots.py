@@ -7,18 +7,49 @@ from __future__ import annotations
 
 import numpy as np
 
-CLASS_COLORS = [
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-]
+# The Okabe–Ito palette ("Color Universal Design", Okabe & Ito 2008): its colours stay apart for the
+# common forms of colour blindness, so no figure tells two things apart by red against green alone.
+BLUE, VERMILLION, BLUISH_GREEN, ORANGE = "#0072B2", "#D55E00", "#009E73", "#E69F00"
+REDDISH_PURPLE, SKY_BLUE, YELLOW, BLACK, GREY = "#CC79A7", "#56B4E9", "#F0E442", "#000000", "#999999"
+PALETTE = [BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, YELLOW, BLACK]
+GOOD, BAD, NEUTRAL = BLUE, VERMILLION, GREY  # e.g. solved / stuck, correct / wrong, other
+CLASS_COLORS = [*PALETTE, GREY, "#8C564B"]  # ten classes (the digits)
+
+# What every course figure is drawn with: the palette as colour cycle ("C0", "C1", … pick from it)
+# and an opaque white background, so figures read the same in JupyterLab's light and dark themes.
+STYLE = {
+    "axes.prop_cycle": None,  # filled in by course_style (cycler is imported with matplotlib)
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+}
+
+
+def course_style():
+    """``with course_style():`` draws with the course's palette and an opaque white background.
+
+    Importing this module also makes it matplotlib's default for the session (``use_course_style``),
+    so a chapter's own ``plt`` figures match the widgets'."""
+    import matplotlib as mpl
+
+    return mpl.rc_context(_style())
+
+
+def use_course_style() -> None:
+    """Make the course's palette and white background the session's matplotlib defaults."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(_style())
+
+
+def _style() -> dict:
+    from cycler import cycler
+
+    return {**STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
+
+
+use_course_style()
 
 
 def loss_curve(ax, values, label: str | None = None, xlabel: str = "epoch", log: bool = True, **kw):

@@ -181,7 +181,9 @@ def test_scatter_classes_one_collection_per_class():
     plots.scatter_classes(ax, X, np.array([0, 1, 0, 2]))
     assert len(ax.collections) == 3
     np.testing.assert_array_equal(ax.collections[0].get_offsets(), [[0, 0], [2, 0]])
-    np.testing.assert_allclose(ax.collections[1].get_facecolor()[0][:3], [214 / 255, 39 / 255, 40 / 255])
+    np.testing.assert_allclose(
+        ax.collections[1].get_facecolor()[0][:3], [0xD5 / 255, 0x5E / 255, 0x00 / 255]
+    )  # vermillion
     assert [t.get_text() for t in ax.legend().get_texts()] == ["class 0", "class 1", "class 2"]
 
 
@@ -221,3 +223,55 @@ def test_paused_changes_do_not_redraw():
     assert len(plot.redraw_seconds) == n
     base.nudge(next(iter(plot.controls.values())))
     assert len(plot.redraw_seconds) == n + 1
+
+
+def test_number_uses_one_format_per_quantity():
+    from bpcourse.widgets.base import number
+
+    got = [number(x) for x in (5.623, 0.562341, 1.0, 1e-5, 3e-4, 12345, 0.001, 100, -0.25, 0.0)]
+    assert got == ["5.62", "0.562", "1", "1e-05", "3e-04", "1.23e+04", "0.001", "100", "-0.25", "0"]
+
+
+def test_reset_restores_every_control_and_runs_hooks():
+    from bpcourse.widgets import base
+
+    a = base.slider("a", 1.0, 0.0, 2.0, 0.5)
+    b = base.dropdown("b", ["x", "y"])
+    drawn, hooked = [], []
+    plot = base.WidgetPlot({"a": a, "b": b}, lambda fig, a, b: drawn.append((a, b)) or f"{a} {b}", "t")
+    plot.on_reset.append(lambda: hooked.append(True))
+    a.value, b.value = 2.0, "y"
+    n = len(drawn)
+    plot.reset_button.click()
+    assert (a.value, b.value) == (1.0, "x") and hooked == [True]
+    assert drawn[n:] == [(1.0, "x")]  # one redraw, not one per control
+    assert plot.status.value == "1.0 x"
+
+
+def test_controls_have_a_width_a_short_label_and_a_tooltip():
+    from bpcourse.widgets import base
+
+    s = base.slider("start z₀", -4.0, -10.0, 0.0, 1.0, tooltip="more negative = more saturated")
+    assert s.layout.width == base.CONTROL_WIDTH and s.style.description_width == base.LABEL_WIDTH
+    assert s.tooltip == "more negative = more saturated"
+    assert base.dropdown("loss", ["mse"]).tooltip == "loss"
+    with pytest.raises(ValueError, match="short label .* got 41: 'start z₀ .more negative = more saturated.'"):
+        base.slider("start z₀ (more negative = more saturated)", -4.0, -10.0, 0.0, 1.0)
+
+
+def test_busy_message_is_shown_while_a_slow_redraw_works():
+    from bpcourse.widgets import base
+
+    seen, holder = [], {}
+
+    def draw(fig, a):
+        if "plot" in holder:
+            seen.append((holder["plot"].status.value, holder["plot"].image.layout.opacity))
+        return "done"
+
+    holder["plot"] = plot = base.WidgetPlot(
+        {"a": base.slider("a", 1, 0, 3, 1)}, draw, "t", busy=lambda a: "training…" if a == 2 else None
+    )
+    plot.controls["a"].value = 2
+    assert seen[-1] == ("⏳ training…", "0.45")
+    assert (plot.status.value, plot.image.layout.opacity) == ("done", "1")

@@ -23,7 +23,12 @@ import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..plots import course_style
+
 DPI = 80
+CONTROL_WIDTH = "340px"  # every slider and dropdown: label + a track of ≥ 150 px + readout
+LABEL_WIDTH = "125px"  # a longer label is cut with an ellipsis; its full text is the tooltip
+BUSY_AFTER_S = 0.15  # a redraw expected to take longer shows a busy state first
 
 
 class WidgetPlot:
@@ -37,6 +42,12 @@ class WidgetPlot:
         re-creating axes, which is how redraws stay under 100 ms. The layout is computed
         once on the first draw and then frozen. Without it, ``draw`` gets a cleared figure.
     title : a short description; it is the text fallback of the saved output.
+    busy : optional ``busy(**values) -> str | None``: for settings whose redraw is slow (e.g. a
+        first visit that trains a network), the message to show while it works ("training…").
+        The status line shows it and the figure dims until the new one is drawn.
+    reset : add a "reset" button that restores every control to the value it had when the
+        widget was built. ``on_reset`` callbacks (``plot.on_reset.append(f)``) restore any
+        other state a widget keeps.
     """
 
     def __init__(
@@ -47,23 +58,40 @@ class WidgetPlot:
         figsize: tuple[float, float] = (8, 3.5),
         extra: list | None = None,
         setup: Callable | None = None,
+        busy: Callable[..., str | None] | None = None,
+        reset: bool = True,
     ):
         self.controls = dict(controls)
         self.draw = draw
         self.title = title
         self.fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
         FigureCanvasAgg(self.fig)
-        self.artists = setup(self.fig) if setup is not None else None
+        with course_style():
+            self.artists = setup(self.fig) if setup is not None else None
         self.image = W.Image(format="png", layout=W.Layout(width=f"{figsize[0] * DPI:.0f}px"))
         self.status = W.HTML()
+        self.busy = busy
+        self.defaults = {k: c.value for k, c in self.controls.items()}
+        self.on_reset: list[Callable[[], None]] = []
         self.redraw_seconds: list[float] = []  # how long each redraw took, for the benchmarks
         self.png = b""
         self._paused = False
         for c in self.controls.values():
             c.observe(self._on_change, names="value")
+        row = list(self.controls.values())
+        self.reset_button = None
+        if reset and self.controls:
+            self.reset_button = W.Button(
+                description="reset",
+                icon="undo",
+                tooltip="restore every control to its default",
+                layout=W.Layout(width="90px"),
+            )
+            self.reset_button.on_click(lambda _: self.reset())
+            row.append(self.reset_button)
         self.widget = W.VBox(
             [
-                W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
+                W.HBox(row, layout=W.Layout(flex_flow="row wrap", align_items="center")),
                 *(extra or []),
                 self.image,
                 self.status,
@@ -76,22 +104,38 @@ class WidgetPlot:
         """The current value of every control, by name."""
         return {k: c.value for k, c in self.controls.items()}
 
+    def reset(self) -> None:
+        """Put every control back to its default (and run ``on_reset``), then redraw once."""
+        with self.paused():
+            for k, c in self.controls.items():
+                c.value = self.defaults[k]
+            for f in self.on_reset:
+                f()
+        self.redraw()
+
     def redraw(self) -> None:
         """Draw the figure for the current control values and push the PNG to the image widget."""
         t0 = time.perf_counter()
-        if self.artists is None:
-            self.fig.clear()
-            status = self.draw(self.fig, **self.values())
-        else:
-            status = self.draw(self.artists, **self.values())
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # speed over size
+        message = self.busy(**self.values()) if self.busy is not None else None
+        if message:  # sent to the page now, before the slow work: the learner sees it is working
+            self.status.value = f"⏳ {message}"
+            self.image.layout.opacity = "0.45"
+        with course_style():
+            if self.artists is None:
+                self.fig.clear()
+                status = self.draw(self.fig, **self.values())
+            else:
+                status = self.draw(self.artists, **self.values())
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})  # speed over size
         if self.artists is not None and self.fig.get_layout_engine() is not None:
             # Keep the first layout: recomputing it costs ~70 ms. None (not "none", which installs a
             # placeholder engine that makes savefig draw twice) leaves the axes where they are.
             self.fig.set_layout_engine(None)
         self.png = buf.getvalue()
         self.image.value = self.png
+        if message:
+            self.image.layout.opacity = "1"
         self.status.value = status or ""
         self.redraw_seconds.append(time.perf_counter() - t0)
 
@@ -119,6 +163,21 @@ class WidgetPlot:
         return bundle
 
 
+def number(x, digits: int = 3) -> str:
+    """One format for a quantity wherever it appears (title, readout, status): ``digits``
+    significant digits, plain notation from 1e-3 to 1e4, else ``1e-05``; no trailing zeros
+    (5.623 → "5.62", 0.5623 → "0.562", 1.0 → "1", 1e-5 → "1e-05")."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    if 1e-3 <= abs(x) < 1e4:
+        decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
+        text = f"{x:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.') if '.' in mantissa else mantissa}e{exponent}"
+
+
 def nudge(control) -> None:
     """Move a control one step: a slider by its step (wrapping to min at the end), a dropdown
     or toggle to its next option, a checkbox flipped. Benchmarks and tests drive widgets with it."""
@@ -139,22 +198,37 @@ def nudge(control) -> None:
         raise TypeError(f"don't know how to nudge {type(control).__name__}")
 
 
-def slider(description: str, value, lo, hi, step, fmt: str | None = None, log: bool = False, **kw):
+def _labelled(description: str, tooltip: str | None, kw: dict) -> dict:
+    """The keyword arguments every control shares: a fixed width, a label column of fixed width
+    (long labels end in an ellipsis), and the full text as tooltip, which is also what a
+    screen reader reads."""
+    if len(description) > 40:
+        raise ValueError(
+            f"a control's description is its short label (≤ 40 characters); got {len(description)}: "
+            f"{description!r}. Put the long text in tooltip=... or in a line below the widget"
+        )
+    out = dict(
+        description=description,
+        description_allow_html=False,
+        tooltip=tooltip or description,
+        style={"description_width": LABEL_WIDTH},
+        layout=W.Layout(width=CONTROL_WIDTH),
+    )
+    out.update(kw)
+    return out
+
+
+def slider(
+    description: str, value, lo, hi, step, fmt: str | None = None, log: bool = False, tooltip: str | None = None, **kw
+):
     """A labelled slider that redraws on release (``continuous_update=False``).
 
-    With ``log=True`` it is a ``FloatLogSlider``: ``value`` is the real value (e.g. 0.01) but
-    ``lo``, ``hi`` and ``step`` are exponents of 10 (e.g. -3, 0, 0.25).
+    ``description`` is a short label (≤ 40 characters); ``tooltip`` the longer explanation shown
+    on hover. With ``log=True`` it is a ``FloatLogSlider``: ``value`` is the real value (e.g. 0.01)
+    but ``lo``, ``hi`` and ``step`` are exponents of 10 (e.g. -3, 0, 0.25).
     """
-    common = dict(
-        description=description,
-        value=value,
-        min=lo,
-        max=hi,
-        step=step,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **kw,
-    )
+    labelled = _labelled(description, tooltip, kw)
+    common = dict(value=value, min=lo, max=hi, step=step, continuous_update=False, **labelled)
     if log:
         return W.FloatLogSlider(base=10, readout_format=fmt or ".0e", **common)
     if isinstance(value, int) and isinstance(step, int):
@@ -162,12 +236,9 @@ def slider(description: str, value, lo, hi, step, fmt: str | None = None, log: b
     return W.FloatSlider(readout_format=fmt or ".2f", **common)
 
 
-def dropdown(description: str, options, value=None):
+def dropdown(description: str, options, value=None, tooltip: str | None = None, **kw):
     """A labelled dropdown over ``options`` (a list or a registry dict's keys)."""
     options = list(options)
     return W.Dropdown(
-        description=description,
-        options=options,
-        value=value if value is not None else options[0],
-        style={"description_width": "initial"},
+        options=options, value=value if value is not None else options[0], **_labelled(description, tooltip, kw)
     )
