@@ -54,7 +54,7 @@ CASES = [
     (
         Lm.layer_grad_norms,
         lambda g, L: np.array([np.sqrt(np.sum(g[f"W{l}"] ** 2) + np.sum(g[f"b{l}"] ** 2)) for l in range(1, L + 1)]),
-        "the weights dW^l only",
+        "the weights dWˡ only",
     ),
     (Lm.layer_grad_norms, lambda g, L: np.array([np.abs(g[f"W{l}"]).max() for l in range(1, L + 1)]), "not max"),
     (Lm.xavier_init, lambda o, i, r: np.sqrt(2 / (i + o)) * r.standard_normal((o, i)), "[PASS]"),

@@ -52,7 +52,7 @@ CASES = [
     (P.sigmoid, sigmoid_loops, "[PASS]"),
     (P.sigmoid, lambda Z: 0.5 * (1 + np.tanh(Z / 2)), "[PASS]"),
     (P.sigmoid, lambda Z: 1 / (1 + np.exp(Z)), "wrong sign"),
-    (P.sigmoid, lambda Z: 1 / (1 - np.exp(-Z)), "the denominator is 1 + e^(−z)"),
+    (P.sigmoid, lambda Z: 1 / (1 - np.exp(-Z)), "the denominator is 1 + e⁻ᶻ"),
     (P.sigmoid, lambda Z: np.exp(Z) / (1 + np.exp(Z)), "numerically stable form"),
     (P.sigmoid, lambda Z: 1 / (1 + np.exp(-Z)), "overflows for inputs such as ±1000"),
     (P.sigmoid, sigmoid_in_place, "changed its input 'Z' in place"),

@@ -78,7 +78,7 @@ LABELS_PROBABILITY = define(
     "labels_probability", N_("return the index of the largest probability (argmax), not the probability")
 )
 LABELS_AXIS = define("labels_axis", N_("you took the argmax over axis 1 (the examples); one label per column: axis=0"))
-LABELS_START = define("labels_start", N_("labels start at 0: class k is row k of A^L, so do not add 1"))
+LABELS_START = define("labels_start", N_("labels start at 0: class k is row k of Aᴸ, so do not add 1"))
 LABELS_ONE_HOT = define(
     "labels_one_hot", N_("return the class index of every column, shape (m,), not a one-hot matrix")
 )

@@ -59,14 +59,14 @@ DELTA_T = define(
     "delta_transposed", N_("δ came out transposed, (m, nₗ): one example per column, so δ is (nₗ, m) like Z")
 )
 BP1_PRIME_OF_A = define(
-    "bp1_prime_of_a", N_("σ′ takes z^L, not a^L: use sigmoid_prime(Z) (or A(1 − A), since a^L = σ(z^L))")
+    "bp1_prime_of_a", N_("σ′ takes zᴸ, not aᴸ: use sigmoid_prime(Z) (or A(1 − A), since aᴸ = σ(zᴸ))")
 )
-BP1_NO_PRIME = define("bp1_no_prime", N_("missing the factor σ′(z^L): BP1 is δ^L = (a^L − y) ⊙ σ′(z^L)"))
-BP1_SIGMA = define("bp1_sigma", N_("σ′(z) = σ(z)(1 − σ(z)), not σ(z): multiply (a^L − y) by the derivative"))
-BP1_Z_FORM = define("bp1_z_form", N_("σ′(z) = σ(z)(1 − σ(z)) uses σ(z) = a^L, not z: A(1 − A), not Z(1 − Z)"))
-BP1_ONE_MINUS = define("bp1_one_minus", N_("σ′(z^L) = a^L(1 − a^L): the factor a^L is missing, A * (1 − A)"))
+BP1_NO_PRIME = define("bp1_no_prime", N_("missing the factor σ′(zᴸ): BP1 is δᴸ = (aᴸ − y) ⊙ σ′(zᴸ)"))
+BP1_SIGMA = define("bp1_sigma", N_("σ′(z) = σ(z)(1 − σ(z)), not σ(z): multiply (aᴸ − y) by the derivative"))
+BP1_Z_FORM = define("bp1_z_form", N_("σ′(z) = σ(z)(1 − σ(z)) uses σ(z) = aᴸ, not z: A(1 − A), not Z(1 − Z)"))
+BP1_ONE_MINUS = define("bp1_one_minus", N_("σ′(zᴸ) = aᴸ(1 − aᴸ): the factor aᴸ is missing, A * (1 − A)"))
 BP1_TWO = define("bp1_two", N_("the loss is ½‖a − y‖², so its derivative is a − y: no factor 2"))
-BP1_SIGN = define("bp1_sign", N_("wrong sign: BP1 starts from a^L − y (the derivative of ½‖a − y‖²), not y − a^L"))
+BP1_SIGN = define("bp1_sign", N_("wrong sign: BP1 starts from aᴸ − y (the derivative of ½‖a − y‖²), not y − aᴸ"))
 
 
 def _output_delta(A, Y, Z, prime_of="Z", factor="prime", matmul="", over_m=False, two=False, sign=1.0):
@@ -154,25 +154,25 @@ def output_delta(fn) -> None:
     first = None
     for args in (draw(), draw()):
         got = _call(fn, args, "output_delta", draw(4, 4), OUTPUT_DELTA.near_misses, OUTPUT_DELTA)
-        _one_array("δ^L", got)
+        _one_array("δᴸ", got)
         expected = OUTPUT_DELTA(*args)
         if first is not None:
             probes.again(got, first, expected)
         near = [*OUTPUT_DELTA.near_misses(*args), *_summed(expected)]
         first = expect_array(
-            "δ^L", got, expected, near_misses=near, m=args[2].shape[1], inputs={"A": args[0], "Z": args[2]}
+            "δᴸ", got, expected, near_misses=near, m=args[2].shape[1], inputs={"A": args[0], "Z": args[2]}
         )
 
 
-BP2_NO_PRIME = define("bp2_no_prime", N_("missing ⊙ σ′(z^l): BP2 is δ^l = ((W^(l+1))ᵀ δ^(l+1)) ⊙ σ′(z^l)"))
+BP2_NO_PRIME = define("bp2_no_prime", N_("missing ⊙ σ′(zˡ): BP2 is δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)"))
 BP2_NO_TRANSPOSE = define(
-    "bp2_no_transpose", N_("the transpose of W^(l+1) is missing: BP2 multiplies by (W^(l+1))ᵀ, W_next.T @ delta_next")
+    "bp2_no_transpose", N_("the transpose of Wˡ⁺¹ is missing: BP2 multiplies by (Wˡ⁺¹)ᵀ, W_next.T @ delta_next")
 )
 BP2_PRIME_INSIDE = define(
     "bp2_prime_inside",
     N_(
-        "σ′(z^l) belongs to layer l: multiply the product (W^(l+1))ᵀ δ^(l+1) by it, not δ^(l+1) before the product "
-        "(σ′(z^(l+1)) is already inside δ^(l+1))"
+        "σ′(zˡ) belongs to layer l: multiply the product (Wˡ⁺¹)ᵀ δˡ⁺¹ by it, not δˡ⁺¹ before the product "
+        "(σ′(zˡ⁺¹) is already inside δˡ⁺¹)"
     ),
 )
 BP2_FIXED_PRIME = define(
@@ -183,15 +183,15 @@ BP2_FIXED_PRIME = define(
     ),
 )
 BP2_PRIME_OF_A = define(
-    "bp2_prime_of_a", N_("sigma_prime takes z^l itself: sigma_prime(Z), not sigma_prime of the activation {fixed}(Z)")
+    "bp2_prime_of_a", N_("sigma_prime takes zˡ itself: sigma_prime(Z), not sigma_prime of the activation {fixed}(Z)")
 )
 BP2_PRIME_TWICE = define(
     "bp2_prime_twice",
-    N_("sigma_prime(Z) already is the derivative σ′(z^l): multiply by it, do not apply s(1 − s) to it once more"),
+    N_("sigma_prime(Z) already is the derivative σ′(zˡ): multiply by it, do not apply s(1 − s) to it once more"),
 )
 BP2_PRIME_OF_BACK = define(
     "bp2_prime_of_back",
-    N_("sigma_prime takes Z, the z^l of this layer, not the product (W^(l+1))ᵀ δ^(l+1)"),
+    N_("sigma_prime takes Z, the zˡ of this layer, not the product (Wˡ⁺¹)ᵀ δˡ⁺¹"),
 )
 FIXED = {"sigmoid": act.sigmoid_prime, "tanh": act.tanh_prime, "relu": act.relu_prime}
 
@@ -262,22 +262,22 @@ def hidden_delta(fn) -> None:
     for sp in (act.tanh_prime, act.sigmoid_prime, _bumpy_prime):
         args = draw(sp)
         got = _call(fn, args, "hidden_delta", draw(sp, 4, 4, 5), _hidden_near, HIDDEN_DELTA)
-        _one_array("δ^l", got)
+        _one_array("δˡ", got)
         expected = HIDDEN_DELTA(*args)
         if first is not None:
             probes.again(got, first, expected)
         first = expect_array(
-            "δ^l",
+            "δˡ",
             got,
             expected,
             near_misses=[*_hidden_near(*args), *_summed(expected)],
             m=5,
-            inputs={"Z": args[2], "(W^(l+1))ᵀ δ^(l+1)": args[0].T @ args[1]},
+            inputs={"Z": args[2], "(Wˡ⁺¹)ᵀ δˡ⁺¹": args[0].T @ args[1]},
         )
 
 
 DW_NO_MEAN = define(
-    "dw_no_mean", N_("your dW is m = {m} times too large: BP4 averages over the batch, dW = (1/m) Δ (A^(l−1))ᵀ")
+    "dw_no_mean", N_("your dW is m = {m} times too large: BP4 averages over the batch, dW = (1/m) Δ (Aˡ⁻¹)ᵀ")
 )
 DB_NO_MEAN = define(
     "db_no_mean",
@@ -285,10 +285,10 @@ DB_NO_MEAN = define(
 )
 M_FROM_ROWS = define("m_from_rows", N_("m is the number of examples, the columns: delta.shape[1], not delta.shape[0]"))
 DW_NOT_TRANSPOSED = define(
-    "dw_not_transposed", N_("dW = Δ (A^(l−1))ᵀ: A_prev must be transposed, delta @ A_prev.T / m")
+    "dw_not_transposed", N_("dW = Δ (Aˡ⁻¹)ᵀ: A_prev must be transposed, delta @ A_prev.T / m")
 )
 DW_ORDER = define(
-    "dw_order", N_("dW = Δ (A^(l−1))ᵀ has shape (nₗ, nₗ₋₁): delta first, then A_prev.T, delta @ A_prev.T / m")
+    "dw_order", N_("dW = Δ (Aˡ⁻¹)ᵀ has shape (nₗ, nₗ₋₁): delta first, then A_prev.T, delta @ A_prev.T / m")
 )
 DW_TRANSPOSED = define(
     "dw_transposed",
@@ -472,7 +472,7 @@ def numerical_gradient(fn) -> None:
 q1 = multiple_choice(
     "ex03_q1",
     1,
-    "question 1 (the shape of δ^l)",
+    "question 1 (the shape of δˡ)",
     "efe9ddff745e90d9",
     "abcd",
     MINI_BATCH,

@@ -260,7 +260,7 @@ FUNCTIONS = [  # (name as printed, f): what a learner may return by mistake, as 
     ("σ′({x}) = σ({x})(1 − σ({x}))", lambda x: _sig(x) * (1.0 - _sig(x))),
     ("tanh′({x}) = 1 − tanh²({x})", lambda x: 1.0 - np.tanh(x) ** 2),
     ("relu({x})", lambda x: np.maximum(x, 0.0)),
-    ("e^({x})", lambda x: np.exp(np.minimum(x, 700.0))),
+    ("exp({x})", lambda x: np.exp(np.minimum(x, 700.0))),
     ("{x}²", lambda x: x * x),
     ("|{x}|", np.abs),
 ]

@@ -45,7 +45,7 @@ NORMS_SQUARED = define("norms_squared", N_("those are squared norms: take the sq
 NORMS_REVERSED = define(
     "norms_reversed", N_("the order is reversed: entry l−1 must be layer l, from the input layer up")
 )
-NORMS_WITH_B = define("norms_with_b", N_("use the weights dW^l only, not the biases"))
+NORMS_WITH_B = define("norms_with_b", N_("use the weights dWˡ only, not the biases"))
 NORMS_MAX = define("norms_max", N_("use the Frobenius norm √(Σ dW²), not max |·|"))
 NORMS_SPECTRAL = define(
     "norms_spectral",
@@ -79,7 +79,7 @@ NORMS_FROM_ZERO = define(
 )
 NORMS_PER_ROW = define(
     "norms_per_row",
-    N_("each entry must be one number, the norm of the whole matrix dW^l: no axis argument, np.linalg.norm(dW)"),
+    N_("each entry must be one number, the norm of the whole matrix dWˡ: no axis argument, np.linalg.norm(dW)"),
 )
 
 

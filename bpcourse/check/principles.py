@@ -36,10 +36,10 @@ STEP_THROUGH = Section("1", 3, "Step through it: one iteration, stage by stage")
 WHY_DOWN = Section("1", 4, "Why the loss goes down")
 LEARNING_RATE = Section("1", 5, "The learning rate: crawl, converge, diverge")
 
-SIGMA_OF_MINUS_Z = define("sigma_of_minus_z", N_("wrong sign: you computed σ(−z) = 1/(1 + e^z); σ(z) = 1/(1 + e^(−z))"))
-DENOMINATOR_MINUS = define("denominator_minus", N_("the denominator is 1 + e^(−z), not 1 − e^(−z)"))
+SIGMA_OF_MINUS_Z = define("sigma_of_minus_z", N_("wrong sign: you computed σ(−z) = 1/(1 + eᶻ); σ(z) = 1/(1 + e⁻ᶻ)"))
+DENOMINATOR_MINUS = define("denominator_minus", N_("the denominator is 1 + e⁻ᶻ, not 1 − e⁻ᶻ"))
 NO_RECIPROCAL = define(
-    "no_reciprocal", N_("σ(z) = 1/(1 + e^(−z)): you returned e^(−z) (or 1 + e^(−z)) without the 1/(…)")
+    "no_reciprocal", N_("σ(z) = 1/(1 + e⁻ᶻ): you returned e⁻ᶻ (or 1 + e⁻ᶻ) without the 1/(…)")
 )
 PRIME_OF_Z = define("prime_of_z", N_("σ′(z) = σ(z)(1 − σ(z)) uses σ(z), not z: apply sigmoid first"))
 PRIME_IS_SIGMA = define("prime_is_sigma", N_("that is σ(z) itself: multiply it by (1 − σ(z))"))
@@ -54,10 +54,10 @@ GD_NO_LR = define("gd_no_lr", N_("the learning rate α is missing: θ − α·g"
 GD_DIVIDE = define("gd_divide", N_("multiply the gradient by α, do not divide by it"))
 GD_STEP_ONLY = define("gd_step_only", N_("return the new parameter θ − α·g, not only the step −α·g"))
 GD_NOT_UPDATED = define("gd_not_updated", N_("params[{key!r}] was not updated: {why}"))
-STABLE_SIGMOID = N_("for z < 0 use e^z/(1 + e^z), which only exponentiates negative numbers (np.where picks per entry)")
+STABLE_SIGMOID = N_("for z < 0 use eᶻ/(1 + eᶻ), which only exponentiates negative numbers (np.where picks per entry)")
 
 
-SIGMOID_IS_TANH = define("sigmoid_is_tanh", N_("that is tanh(z), another activation: σ(z) = 1/(1 + e^(−z))"))
+SIGMOID_IS_TANH = define("sigmoid_is_tanh", N_("that is tanh(z), another activation: σ(z) = 1/(1 + e⁻ᶻ)"))
 SIGMOID_IS_PRIME = define(
     "sigmoid_is_derivative", N_("that is the derivative σ(z)(1 − σ(z)) (task 2); task 1 asks for σ(z) itself")
 )
@@ -88,7 +88,7 @@ SIGMOID = Reference(
         SIGMOID_IS_PRIME: {"form": "derivative"},
     },
 )
-define("no_reciprocal_sum", N_("σ(z) = 1/(1 + e^(−z)): you returned 1 + e^(−z) without the 1/(…)"))
+define("no_reciprocal_sum", N_("σ(z) = 1/(1 + e⁻ᶻ): you returned 1 + e⁻ᶻ without the 1/(…)"))
 
 
 @item("ex01_sigmoid", 2, "sigmoid", STAGES)
