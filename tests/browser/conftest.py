@@ -354,12 +354,13 @@ def lab_page(lab, chromium):
 
 LATENCIES: dict[str, list[float]] = {}  # notebook id → ms from a slider key press to the new figure shown
 REDRAWS: dict[str, list[float]] = {}  # notebook id → ms the kernel spent in WidgetPlot.redraw for those nudges
+PER_WIDGET: dict[str, list[float]] = {}  # "notebook #i (slider labels)" → ms from key press to new figure
 
 
 @pytest.fixture(scope="session")
-def latencies() -> tuple[dict, dict]:
-    """Where each test records its timings (browser, kernel), for the report at the end."""
-    return LATENCIES, REDRAWS
+def latencies() -> tuple[dict, dict, dict]:
+    """Where each test records its timings (browser, kernel, browser per widget plot), for the report."""
+    return LATENCIES, REDRAWS, PER_WIDGET
 
 
 @pytest.fixture(scope="session")
@@ -392,6 +393,7 @@ def latency_report() -> dict:
         "overall": {"median_ms": _median(every), "kernel_redraw_median_ms": _median(every_redraw), "n": len(every)}
         if every
         else None,
+        "widgets": {w: {"median_ms": _median(v), "n": len(v)} for w, v in PER_WIDGET.items() if v},
     }
 
 
@@ -418,4 +420,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     o = report["overall"]
     flag = "" if o["median_ms"] <= report["aim_median_ms"] else f"  (aim: ≤ {report['aim_median_ms']} ms)"
     tr.write_line(line(o, "overall" + flag))
+    tr.write_line("  per widget plot (≥ 10 nudges each, first visits included):")
+    for w, r in report["widgets"].items():
+        tr.write_line(f"{r['median_ms']:8.1f}  {r['n']:21d}  {w}")
     tr.write_line(f"screenshots and latency.json in {SCREENSHOTS}")
