@@ -9,13 +9,27 @@ does, and drops all outputs:
     ### END SOLUTION
 
 Cells keep their nbgrader metadata, so a release is also a valid nbgrader student notebook.
+
+A chapter id is a number with an optional letter: ``3`` is ``notebooks/03_*`` and ``solutions/ex03_*``,
+``3b`` is ``notebooks/03b_*`` and ``solutions/ex03b_*`` (``03_*`` never matches ``03b_*``).
+
+A release (``--out`` anywhere but the checkout) holds notebooks/, exercises/, a README.md that says
+how to install it, and the course wheel, built from the instructor's checkout with only the released
+chapters in it. A file a learner has changed in notebooks/, exercises/ or solutions/ is never
+overwritten without ``force``: ``.bpcourse-release.json`` records what the last release wrote, so a file
+still as written is updated and a changed one is kept.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -24,6 +38,12 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
+_CHAPTER_ID = re.compile(r"0*(\d{1,2})([a-z]?)")
+_SOLUTION_NAME = re.compile(r"ex(\d\d)([a-z]?)_.+\.ipynb")
+MANIFEST = ".bpcourse-release.json"
+LEARNER_FOLDERS = ("notebooks", "exercises", "solutions")
+NOT_RELEASED = "not in this release"
+_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 
 
 def strip_solutions(source: str, stub: str = CODE_STUB) -> str:
@@ -60,13 +80,67 @@ def student_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def solution_path(solutions: Path, chapter: int) -> Path:
-    """solutions/exNN_<name>.ipynb for a chapter number."""
-    found = sorted(solutions.glob(f"ex{chapter:02d}_*.ipynb"))
+# --- chapter ids -------------------------------------------------------------------------------
+
+
+def parse_chapter(chapter: int | str) -> str:
+    """The canonical id of a chapter: 3 → "3", "03" → "3", "3B" → "3b". ValueError for anything else."""
+    match = _CHAPTER_ID.fullmatch(str(chapter).strip().lower())
+    if isinstance(chapter, bool) or match is None:
+        raise ValueError(f"expected a chapter number with an optional letter, such as 2 or 3b; got {chapter!r}")
+    return f"{int(match[1])}{match[2]}"
+
+
+def chapter_prefix(chapter: int | str) -> str:
+    """The file-name prefix of a chapter: "3" → "03", "3b" → "03b"."""
+    cid = parse_chapter(chapter)
+    number = cid.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return f"{int(number):02d}{cid[len(number) :]}"
+
+
+def chapter_key(chapter: int | str) -> tuple[int, str]:
+    """Sort key of a chapter id: 3 < 3b < 4."""
+    cid = parse_chapter(chapter)
+    number = cid.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return int(number), cid[len(number) :]
+
+
+def available_chapters(solutions: Path) -> list[str]:
+    """The chapter ids that have a solution notebook ``exNN[x]_<name>.ipynb`` in ``solutions``, in course order."""
+    found = {
+        f"{int(m[1])}{m[2]}" for p in solutions.glob("ex*.ipynb") if (m := _SOLUTION_NAME.fullmatch(p.name)) is not None
+    }
+    return sorted(found, key=chapter_key)
+
+
+def _unknown_chapter(chapter, solutions: Path) -> str:
+    have = ", ".join(available_chapters(solutions)) or "none"
+    return f"no exercises for chapter {chapter} in {solutions}; the chapters are: {have}"
+
+
+def solution_path(solutions: Path, chapter: int | str) -> Path:
+    """solutions/exNN[x]_<name>.ipynb for a chapter id (3 → ex03_*, "3b" → ex03b_*)."""
+    try:
+        prefix = chapter_prefix(chapter)
+    except ValueError as exc:
+        raise SystemExit(
+            f"bpcourse assign: {exc}; the chapters are: {', '.join(available_chapters(solutions))}"
+        ) from None
+    found = sorted(solutions.glob(f"ex{prefix}_*.ipynb"))
     if not found:
-        have = ", ".join(p.stem for p in sorted(solutions.glob("ex*.ipynb"))) or "none"
-        raise SystemExit(f"bpcourse assign: no exercises for chapter {chapter} in {solutions} (there are: {have})")
+        raise SystemExit(f"bpcourse assign: {_unknown_chapter(chapter, solutions)}")
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise SystemExit(f"bpcourse assign: chapter {chapter} has {len(found)} solution notebooks ({names}); keep one")
     return found[0]
+
+
+def chapter_notebooks(notebooks: Path, chapter: int | str) -> list[Path]:
+    """notebooks/NN[x]_<name>.ipynb of a chapter (3 → 03_*, never 03b_*)."""
+    return sorted(notebooks.glob(f"{chapter_prefix(chapter)}_*.ipynb"))
+
+
+# --- writing -----------------------------------------------------------------------------------
 
 
 def write_exercise(solution: Path, out_dir: Path) -> Path:
@@ -84,40 +158,269 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    """The bytes ``nbformat.write`` would write."""
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def unlink_unreleased(nb: nbformat.NotebookNode, here: str, released: set[str]) -> nbformat.NotebookNode:
+    """Markdown links to notebooks outside the release become plain text marked "not in this release".
+
+    ``here`` is the notebook's folder in the release ("notebooks"); ``released`` holds the release's
+    files as "notebooks/01_principles.ipynb". Links with a scheme (https:) or to an anchor stay.
+    """
+
+    def replace(match: re.Match) -> str:
+        text, target = match[1], match[2]
+        path = target.split("#", 1)[0]
+        if not path or ":" in path or not path.endswith(".ipynb"):
+            return match[0]
+        parts = [*here.split("/"), *path.split("/")]
+        resolved: list[str] = []
+        for part in parts:
+            if part == "..":
+                if resolved:
+                    resolved.pop()
+            elif part not in ("", "."):
+                resolved.append(part)
+        if "/".join(resolved) in released:
+            return match[0]
+        return f"{text.strip('`')} ({NOT_RELEASED})"
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _LINK.sub(replace, cell.source)
+    return nb
+
+
 RELEASE_README = """# bpcourse: chapter(s) {chapters}
 
-notebooks/  the chapters (start with 00_start_here.ipynb)
-exercises/  the exercises: complete each function, run the check cell below it
+    notebooks/   the chapters: start with notebooks/00_start_here.ipynb
+    exercises/   the exercises: complete each function, then run the check cell below it
+    solutions/   the worked solutions, once your instructor releases them
 
-The notebooks import the course library, version {version}:
+## Install and open
 
-    pip install "bpcourse=={version}"
-    jupyter lab
+In a terminal, in this folder (Python {python} or newer; a virtual environment is a good idea):
+{missing}
+    pip install ./{wheel}
+    bpcourse lab
 
-Hand in the exercise notebooks as they are (same file names).
+`bpcourse lab` opens JupyterLab on this folder, at `notebooks/00_start_here.ipynb`
+(`jupyter lab` works too). The wheel holds the course library, version {version}; pip installs
+JupyterLab and the rest from the package index. Run `bpcourse lab` from this folder: elsewhere, it
+copies the released notebooks into `./bpcourse-workspace` and opens that copy instead.
+
+Installed bpcourse {version} from an earlier release already? Replace it with this one:
+
+    pip install --force-reinstall --no-deps ./{wheel}
+
+## Hand in
+
+The exercise notebooks as they are, with the same file names.
+"""
+MISSING_WHEEL = """
+The course wheel, `{wheel}`, comes from your instructor beside this folder: put it here first.
 """
 
 
-def assign(chapters: list[int], out: Path, root: Path) -> list[Path]:
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.get("files", {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+class Writer:
+    """Writes a release's learner files without overwriting a learner's changes (unless ``force``)."""
+
+    def __init__(self, out: Path, force: bool):
+        self.out, self.force = out, force
+        self.manifest = _read_manifest(out)
+        self.written: list[Path] = []
+        self.kept: list[Path] = []
+
+    def put(self, rel: str, data: bytes) -> None:
+        target = self.out / rel
+        if target.is_file() and not self.force:
+            current = target.read_bytes()
+            if current == data:  # already as this release has it
+                self.manifest[rel] = _digest(data)
+                return
+            if self.manifest.get(rel) != _digest(current):  # not as a release wrote it: a learner's work
+                self.kept.append(target)
+                return
+        elif target.exists() and not target.is_file():
+            raise SystemExit(f"bpcourse assign: {target} is in the way (expected a file, found a folder or link)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.manifest[rel] = _digest(data)
+        self.written.append(target)
+
+    def save_manifest(self) -> None:
+        (self.out / MANIFEST).write_text(
+            json.dumps({"files": dict(sorted(self.manifest.items()))}, indent=1) + "\n", encoding="utf-8"
+        )
+
+    def report_kept(self) -> None:
+        if self.kept:
+            names = "\n".join(f"  {p}" for p in self.kept)
+            print(
+                f"bpcourse assign: kept {len(self.kept)} file(s) that were changed after the last release "
+                f"(a learner's work is never overwritten):\n{names}\n"
+                "To replace them with this release's version, run the same command with --force.",
+                file=sys.stderr,
+            )
+
+
+def build_wheel(root: Path, notebooks: dict[str, bytes], exercises: dict[str, bytes], dest: Path) -> Path:
+    """Build the course wheel from ``root`` with only the given notebooks and exercises as its course data.
+
+    The package is copied to a scratch folder with the release's notebooks/ and exercises/, and built
+    there (``pip wheel --no-deps``), so the wheel's ``share/bpcourse`` holds the release, not the whole
+    course. With setuptools ≥ 77 installed the build needs no network (``--no-build-isolation``).
+    """
+    if not ((root / "pyproject.toml").is_file() and (root / "bpcourse").is_dir()):
+        raise SystemExit(
+            f"bpcourse assign: the course wheel is built from a checkout of the course (pyproject.toml and "
+            f"bpcourse/), and {root} has none; run assign in the checkout, or give --no-wheel"
+        )
+    for old in dest.glob("bpcourse-*.whl"):
+        old.unlink()
+    with tempfile.TemporaryDirectory(prefix="bpcourse-wheel-") as tmp:
+        src = Path(tmp) / "src"
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+        shutil.copytree(root / "bpcourse", src / "bpcourse", ignore=ignore)
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            if (root / name).is_file():
+                shutil.copy2(root / name, src / name)
+        for folder, files in (("notebooks", notebooks), ("exercises", exercises)):
+            (src / folder).mkdir()
+            for name, data in files.items():
+                (src / folder / name).write_bytes(data)
+        cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(dest)]
+        if _have_setuptools(77):
+            cmd.append("--no-build-isolation")
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+            raise SystemExit(
+                f"bpcourse assign: could not build the course wheel (`{' '.join(cmd[1:4])} ...`):\n{tail}\n"
+                "Install the build tools (`pip install 'setuptools>=77'`), or give --no-wheel to write the "
+                "release without it."
+            )
+    wheels = sorted(dest.glob("bpcourse-*.whl"))
+    if len(wheels) != 1:
+        raise SystemExit(f"bpcourse assign: expected one bpcourse wheel in {dest}, found {len(wheels)}")
+    return wheels[0]
+
+
+def _have_setuptools(major: int) -> bool:
+    try:
+        from importlib.metadata import version
+
+        return int(version("setuptools").split(".")[0]) >= major
+    except Exception:
+        return False
+
+
+def assign(chapters: list[int | str], out: Path, root: Path, *, force: bool = False, wheel: bool = True) -> list[Path]:
     """Write the release of ``chapters`` under ``out``: notebooks/ and exercises/, ready to hand out.
 
-    notebooks/ gets 00_start_here and each chapter's notebook; exercises/ gets the student
-    version of each chapter's solution notebook; README.md says what to install. Returns the
-    written paths.
+    notebooks/ gets 00_start_here and each chapter's notebook, their links to unreleased chapters
+    turned into plain text; exercises/ gets the student version of each chapter's solution notebook.
+    Outside the checkout, README.md says how to install the release and the course wheel is built
+    into ``out`` (``wheel=False``: not). ``--out`` the checkout itself regenerates exercises/ and
+    writes nothing else. Returns the written paths; a learner's changed file is kept unless ``force``.
     """
     from . import __version__
 
-    written = []
-    notebooks = root / "notebooks"
-    start = notebooks / "00_start_here.ipynb"
-    if start.is_file():
-        written.append(_copy(start, out / "notebooks" / start.name))
-    for n in chapters:
-        for chapter_nb in sorted(notebooks.glob(f"{n:02d}_*.ipynb")):
-            written.append(_copy(chapter_nb, out / "notebooks" / chapter_nb.name))
-        written.append(write_exercise(solution_path(root / "solutions", n), out / "exercises"))
-    if out.resolve() != root.resolve():  # regenerating exercises/ in the checkout writes no README
-        readme = out / "README.md"
-        readme.write_text(RELEASE_README.format(chapters=", ".join(map(str, chapters)), version=__version__))
-        written.append(readme)
+    solutions, notebooks = root / "solutions", root / "notebooks"
+    for chapter in chapters:
+        solution_path(solutions, chapter)  # a clear error for an unknown chapter, before anything is written
+    ids = sorted({parse_chapter(c) for c in chapters}, key=chapter_key)
+
+    if out.resolve() == root.resolve():  # regenerating exercises/ in the checkout: no README, no wheel
+        return [write_exercise(solution_path(solutions, c), out / "exercises") for c in ids]
+
+    books = [notebooks / "00_start_here.ipynb"] if (notebooks / "00_start_here.ipynb").is_file() else []
+    for cid in ids:
+        books += chapter_notebooks(notebooks, cid)
+    exercises = {
+        p.name: student_version(nbformat.read(p, as_version=4)) for p in (solution_path(solutions, c) for c in ids)
+    }
+    released = {f"notebooks/{p.name}" for p in books} | {f"exercises/{name}" for name in exercises}
+    nb_files = {
+        p.name: _notebook_bytes(unlink_unreleased(nbformat.read(p, as_version=4), "notebooks", released)) for p in books
+    }
+    ex_files = {name: _notebook_bytes(unlink_unreleased(nb, "exercises", released)) for name, nb in exercises.items()}
+
+    out.mkdir(parents=True, exist_ok=True)
+    writer = Writer(out, force)
+    for name, data in nb_files.items():
+        writer.put(f"notebooks/{name}", data)
+    for name, data in ex_files.items():
+        writer.put(f"exercises/{name}", data)
+    written = list(writer.written)
+    if wheel:
+        built = build_wheel(root, nb_files, ex_files, out)
+        written.append(built)
+        wheel_name = built.name
+    else:
+        wheel_name = f"bpcourse-{__version__}-py3-none-any.whl"
+    readme = out / "README.md"
+    readme.write_text(
+        RELEASE_README.format(
+            chapters=", ".join(ids),
+            version=__version__,
+            wheel=wheel_name,
+            python=_requires_python(root),
+            missing="" if wheel else MISSING_WHEEL.format(wheel=wheel_name),
+        ),
+        encoding="utf-8",
+    )
+    written.append(readme)
+    writer.save_manifest()
+    writer.report_kept()
     return written
+
+
+def _requires_python(root: Path) -> str:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        return "3.10"
+    try:
+        spec = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+        return spec.lstrip(">=~ ")
+    except (OSError, KeyError, ValueError):
+        return "3.10"
+
+
+def release_solutions(chapters: list[int | str], out: Path, root: Path, *, force: bool = False) -> list[Path]:
+    """Copy the worked solutions of ``chapters`` (executed, as in solutions/) into ``out``/solutions/.
+
+    A file already in ``out``/solutions/ that differs from what a release wrote there is a learner's
+    and is kept, unless ``force``. Returns the written paths.
+    """
+    solutions = root / "solutions"
+    paths = [solution_path(solutions, c) for c in chapters]
+    if out.resolve() == root.resolve():
+        raise SystemExit(
+            "bpcourse assign --solutions: --out is the course checkout, whose solutions/ is the source; "
+            "give the folder of a release, e.g. --out release"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    writer = Writer(out, force)
+    for path in paths:
+        writer.put(f"solutions/{path.name}", path.read_bytes())
+    writer.save_manifest()
+    writer.report_kept()
+    return list(writer.written)

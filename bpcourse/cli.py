@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,9 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 FIRST_NOTEBOOK = "notebooks/00_start_here.ipynb"
 COURSE_FOLDERS = ("notebooks", "exercises")
+RELEASE_FOLDERS = (*COURSE_FOLDERS, "solutions")  # a release's solutions/ holds the worked solutions once released
+# jupyter_server's own ContentsManager.hide_globs, kept when the course adds its names
+DEFAULT_HIDE_GLOBS = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~")
 
 
 def course_root() -> Path | None:
@@ -44,10 +48,22 @@ def copy_without_overwriting(src: Path, dst: Path) -> tuple[list[Path], list[Pat
     return copied, kept
 
 
-def prepare_workspace(workspace: Path) -> Path:
-    """Make sure ``workspace`` holds the course; returns the folder JupyterLab should open."""
+def prepare_workspace(workspace: Path | None = None) -> Path:
+    """Make sure the course is there; returns the folder JupyterLab should open.
+
+    Without ``--workspace``, a folder that holds notebooks/00_start_here.ipynb (a release the student
+    unpacked, a workspace made earlier, the checkout) is opened as it is when ``bpcourse lab`` runs in it.
+    Else the checkout this package runs from; else the installed course is copied into the workspace
+    (default ./bpcourse-workspace), never over a file that is already there.
+    """
+    here = Path.cwd().resolve()
+    if workspace is None and (here / FIRST_NOTEBOOK).is_file():
+        return here
     root = course_root()
-    if root is not None:
+    if root is not None and workspace is None:
+        return root
+    workspace = (workspace or Path("bpcourse-workspace")).expanduser().resolve()
+    if root is not None and workspace == root:
         return root
     material = course_material()
     if not (material / "notebooks").is_dir():
@@ -59,12 +75,44 @@ def prepare_workspace(workspace: Path) -> Path:
     return workspace
 
 
+def hidden_names(folder: Path) -> list[str]:
+    """What JupyterLab's file browser should not list in ``folder``: everything but the course folders.
+
+    The checkout shows notebooks/ and exercises/ (its solutions/ is the instructor's); a release also
+    shows solutions/. jupyter_server matches ``hide_globs`` against names at every depth, so a name that
+    also occurs inside a shown folder is not hidden.
+    """
+    shown = COURSE_FOLDERS if folder == course_root() else RELEASE_FOLDERS
+    inside = {p.name for name in shown if (folder / name).is_dir() for p in (folder / name).rglob("*")}
+    top = sorted(p.name for p in folder.iterdir() if p.name not in shown and not p.name.startswith("."))
+    return [*DEFAULT_HIDE_GLOBS, *(name for name in top if name not in inside and name not in DEFAULT_HIDE_GLOBS)]
+
+
+def lab_command(folder: Path, extra: list[str]) -> list[str]:
+    """``jupyter lab`` on ``folder``, landing on notebooks/00_start_here.ipynb, listing only the course."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={folder}",
+        # the URL JupyterLab opens and prints (with its token): the first notebook, not the Launcher
+        f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+        f"--ContentsManager.hide_globs={json.dumps(hidden_names(folder))}",
+        *extra,
+    ]
+
+
 def cmd_lab(args, extra: list[str]) -> int:
-    folder = prepare_workspace(Path(args.workspace).expanduser().resolve())
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}", FIRST_NOTEBOOK, *extra]
+    workspace = Path(args.workspace).expanduser().resolve() if args.workspace else None
+    folder = prepare_workspace(workspace)
+    if not (folder / FIRST_NOTEBOOK).is_file():
+        raise SystemExit(f"bpcourse lab: {folder} has no {FIRST_NOTEBOOK}; reinstall bpcourse or give --workspace DIR")
+    cmd = lab_command(folder, extra)
     if args.dry_run:
         print(" ".join(cmd))
         return 0
+    print(f"bpcourse lab: opening {folder / FIRST_NOTEBOOK}", flush=True)
     return subprocess.call(cmd, cwd=folder)
 
 
@@ -77,13 +125,22 @@ def instructor_root() -> Path:
 
 
 def cmd_assign(args, extra: list[str]) -> int:
-    from .assign import assign
+    from .assign import assign, chapter_key, release_solutions
 
     out = Path(args.out).expanduser().resolve()
-    written = assign(args.chapters, out, instructor_root())
+    chapters = ", ".join(sorted(set(args.chapters), key=chapter_key))
+    if args.solutions:
+        if args.no_wheel:
+            raise SystemExit("bpcourse assign: --no-wheel is for a release; --solutions writes only solutions/")
+        written = release_solutions(args.chapters, out, instructor_root(), force=args.force)
+        for path in written:
+            print(f"wrote {path}")
+        print(f"bpcourse assign: the worked solutions of chapter(s) {chapters} are in {out / 'solutions'}")
+        return 0
+    written = assign(args.chapters, out, instructor_root(), force=args.force, wheel=not args.no_wheel)
     for path in written:
         print(f"wrote {path}")
-    print(f"bpcourse assign: chapter(s) {', '.join(map(str, args.chapters))} ready in {out}")
+    print(f"bpcourse assign: chapter(s) {chapters} ready in {out}")
     return 0
 
 
@@ -131,11 +188,24 @@ def cmd_grade(args, extra: list[str]) -> int:
     return 0
 
 
-def _chapter(text: str) -> int:
-    n = int(text)
-    if not 1 <= n <= 6:
-        raise argparse.ArgumentTypeError(f"chapter numbers go from 1 to 6; got {n}")
-    return n
+def _chapter(text: str) -> str:
+    """A chapter id on the command line ("2", "3b"), checked against the chapters in solutions/."""
+    from .assign import available_chapters, parse_chapter
+
+    try:
+        have = available_chapters(instructor_root() / "solutions")
+    except SystemExit:  # no solutions/ here: assign says so with its own message
+        have = []
+    listed = ", ".join(have) or "none found"
+    try:
+        cid = parse_chapter(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a chapter number, optionally with a letter (2, 3b); got {text!r}. The chapters are: {listed}"
+        ) from None
+    if have and cid not in have:
+        raise argparse.ArgumentTypeError(f"there is no chapter {text!r} in this course. The chapters are: {listed}")
+    return cid
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,15 +214,20 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="open the course in JupyterLab (extra arguments go to jupyter lab)")
     lab.add_argument(
         "--workspace",
-        default="bpcourse-workspace",
-        help="where an installed (not checked-out) course is copied; default ./bpcourse-workspace",
+        help="where an installed (not checked-out) course is copied; default: the current folder if it holds "
+        "notebooks/00_start_here.ipynb (a release), else ./bpcourse-workspace",
     )
     lab.add_argument("--dry-run", action="store_true", help="print the jupyter command instead of running it")
     lab.set_defaults(func=cmd_lab)
 
     assign = sub.add_parser("assign", help="write the student version of chapters (instructors)")
-    assign.add_argument("chapters", nargs="+", type=_chapter, metavar="CHAPTER", help="chapter numbers, e.g. 1 2")
-    assign.add_argument("--out", required=True, help="folder to write notebooks/ and exercises/ into")
+    assign.add_argument("chapters", nargs="+", type=_chapter, metavar="CHAPTER", help="chapter ids, e.g. 1 2 3b")
+    assign.add_argument("--out", required=True, help="folder to write the release into (notebooks/, exercises/, ...)")
+    assign.add_argument(
+        "--solutions", action="store_true", help="release the worked solutions of CHAPTER... into OUT/solutions/"
+    )
+    assign.add_argument("--force", action="store_true", help="replace files a learner changed (kept by default)")
+    assign.add_argument("--no-wheel", action="store_true", help="do not build the course wheel into the release")
     assign.set_defaults(func=cmd_assign)
 
     grade = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into a CSV (instructors)")
