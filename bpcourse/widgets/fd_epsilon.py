@@ -21,8 +21,10 @@ import numpy as np
 
 from .. import datasets, gradcheck
 from ..network import MLP
+from ..plots import BLUE, BLUISH_GREEN, GREY, ORANGE, VERMILLION
 from ._speed import Backdrop, one_blas_thread
-from .base import WidgetPlot, dropdown, slider
+from .base import WidgetPlot, dropdown, number
+from .lr_explorer import log_slider
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
 SCHEMES = ("centered", "forward")
@@ -133,14 +135,47 @@ def _sparse_log_ticks(axis, exponents) -> None:
     axis.set_minor_locator(NullLocator())
 
 
+def explain(eps: float, err: float, errs: np.ndarray, scheme: str) -> str:
+    """The status line: the error at ε and which of the two errors makes it.
+
+    The two are estimated from the weight's measured curve as its guide lines are: truncation from the
+    error at ε = 0.1, scaled by ε² (centered) or ε (forward); round-off from the error at ε = 1e-12, scaled by 1/ε.
+    """
+    p = 2 if scheme == "centered" else 1
+    trunc = errs[np.searchsorted(LOG_EPS, -1.0)] * (eps / 1e-1) ** p
+    round_off = errs[np.searchsorted(LOG_EPS, -12.0)] * (1e-12 / eps)
+    k = int(np.argmin(errs))
+    bottom = f"the bottom of this weight's V is {number(errs[k], 2)}, at ε = {number(10.0 ** LOG_EPS[k])}"
+    text = f"ε = {number(eps)}: relative error {number(err, 2)}. "
+    if err <= _FLOOR:
+        return text + f"The estimate equals backprop's value to the last bit: round-off happened to cancel; {bottom}."
+    if trunc > 10 * round_off:
+        return text + (
+            f"Truncation dominates: the secant through the two points is not the tangent, and its error shrinks "
+            f"like {'ε²' if p == 2 else 'ε'} as ε shrinks; {bottom}."
+        )
+    if round_off > 10 * trunc:
+        return text + (
+            "Round-off dominates: the two losses agree in almost all their digits, so their rounding (about "
+            f"1e-16·|L|), divided by the step, swamps their difference and grows like 1/ε; {bottom}."
+        )
+    return text + f"Near the bottom of the V, where truncation and round-off are about equal: {bottom}."
+
+
 def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
     """Pick a weight and a step ε: the error of the finite difference against ε (log-log), and the
     secant the difference draws on the loss curve next to backprop's tangent."""
     ex = explorer or FDExplorer(precompute=True)
     controls = {
-        "weight": dropdown("weight w", ex.labels, ex.labels[0]),
-        "eps": slider("step ε", 1e-5, -14, 0, 0.25, fmt=".0e", log=True),
-        "scheme": dropdown("difference", SCHEMES),
+        "weight": dropdown(
+            "weight w", ex.labels, ex.labels[0], tooltip="the weight or bias w whose ∂L/∂w is estimated"
+        ),
+        "eps": log_slider("step ε", 1e-5, LOG_EPS, tooltip="step ε of the finite difference (log scale, 1e-14 … 1)"),
+        "scheme": dropdown(
+            "difference",
+            SCHEMES,
+            tooltip="centered: (L(w + ε) − L(w − ε)) / 2ε;  forward: (L(w + ε) − L(w)) / ε",
+        ),
     }
     eps_grid = 10.0**LOG_EPS
 
@@ -148,9 +183,10 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         from matplotlib.ticker import MaxNLocator
 
         ax_err, ax_w = fig.subplots(1, 2, width_ratios=[1.25, 1])
-        (curve,) = ax_err.loglog(eps_grid, np.ones_like(eps_grid), color="C0", label="measured")
-        (trunc,) = ax_err.loglog([], [], "--", color="C2", lw=1, label="truncation ∝ ε²")
-        (round_,) = ax_err.loglog([], [], "--", color="C3", lw=1, label="round-off ∝ 1/ε")
+        (curve,) = ax_err.loglog(eps_grid, np.ones_like(eps_grid), color=BLUE, label="measured")
+        # the two guides differ in colour and side (truncation on the right, round-off on the left)
+        (trunc,) = ax_err.loglog([], [], "--", color=BLUISH_GREEN, lw=1, label="truncation ∝ ε²")
+        (round_,) = ax_err.loglog([], [], ":", color=ORANGE, lw=1.3, label="round-off ∝ 1/ε")
         vline = ax_err.axvline(1e-5, color="k", lw=0.8, alpha=0.6)
         (dot,) = ax_err.loglog([1e-5], [1.0], "o", color="k", ms=6)
         readout = ax_err.text(0.02, 0.03, "", transform=ax_err.transAxes, fontsize=8, va="bottom")
@@ -162,8 +198,8 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         ax_err.set_ylabel("relative error of the estimate")
         ax_err.grid(True, which="major", alpha=0.3)
         legend = ax_err.legend(loc="upper center", fontsize=8)
-        (loss_line,) = ax_w.plot([], [], color="C0", label="L(w)")
-        (tangent,) = ax_w.plot([], [], color="C1", lw=1.2, label="tangent: slope = backprop ∂L/∂w")
+        (loss_line,) = ax_w.plot([], [], color=BLUE, label="L(w)")
+        (tangent,) = ax_w.plot([], [], color=VERMILLION, lw=1.2, label="tangent: slope = backprop ∂L/∂w")
         (secant,) = ax_w.plot([], [], "--", color="k", lw=1, label="secant of the finite difference")
         (ends,) = ax_w.plot([], [], "o", color="k", ms=4)
         ax_w.xaxis.set_major_locator(MaxNLocator(5))  # few tick labels: text is most of a redraw's cost
@@ -201,7 +237,8 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         err = max(scalar_rel_error(fd, g), _FLOOR)
         a["vline"].set_xdata([eps, eps])
         a["dot"].set_data([eps], [err])
-        a["readout"].set_text(f"backprop: {g:+.12f}\nfinite difference: {fd:+.12f}\nrelative error: {err:.1e}")
+        # 12 decimals on purpose: they show how many digits the two agree in
+        a["readout"].set_text(f"backprop: {g:+.12f}\nfinite difference: {fd:+.12f}\nrelative error: {number(err, 2)}")
         a["ax_err"].set_title(f"{scheme} difference for {weight}", fontsize=10)
         ws, Ls = ex.loss_slice(weight)
         w0 = ws[len(ws) // 2]
@@ -225,7 +262,7 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         a["ax_w"].set_ylim(Ls.min() - 0.15 * span, Ls.max() + 0.35 * span)
         a["ax_w"].set_title(f"L along {weight} around $w_0$ = {w0:+.3f}", fontsize=10)
         a["backdrop"].update()
-        return f"ε = {eps:.0e}: relative error {err:.1e}"
+        return explain(eps, err, errs, scheme)
 
     return WidgetPlot(controls, draw, "Finite differences vs backprop as ε shrinks", figsize=(9.5, 3.8), setup=setup)
 
@@ -328,9 +365,9 @@ def time_backprop_vs_forward(widths=(256, 512, 1024), n_in: int = 16, n_out: int
 def plot_cost(ax, timings: dict) -> None:
     """Seconds per gradient against the number of parameters, log-log, for both methods."""
     n = timings["n_params"]
-    ax.loglog(n, timings["finite_diff"], "o-", color="C3", label="finite differences (2 losses per parameter)")
-    ax.loglog(n, timings["backprop"], "s-", color="C0", label="backprop (1 forward + 1 backward)")
-    ax.loglog(n, timings["forward"], ":", color="gray", label="one forward pass + loss")
+    ax.loglog(n, timings["finite_diff"], "o-", color=VERMILLION, label="finite differences (2 losses per parameter)")
+    ax.loglog(n, timings["backprop"], "s-", color=BLUE, label="backprop (1 forward + 1 backward)")
+    ax.loglog(n, timings["forward"], ":", color=GREY, label="one forward pass + loss")
     ax.set_xlabel("number of parameters")
     ax.set_ylabel("seconds per full gradient (median)")
     ax.set_title("The cost of one gradient")

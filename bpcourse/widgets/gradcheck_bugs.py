@@ -15,19 +15,24 @@ import numpy as np
 
 from .. import activations, datasets, gradcheck, layers
 from ..network import MLP
+from ..plots import BAD, GOOD, NEUTRAL
 from ._speed import Backdrop
-from .base import WidgetPlot, dropdown, slider
+from .base import WidgetPlot, dropdown, number
+from .lr_explorer import log_slider
 
 # The code's dZ^l = ∂L/∂Z^l is Δ^l/m: the error terms of the m examples, divided by m once, at the start.
+# Keys and texts are plain text (the dropdown and the status line show them): Unicode, no TeX.
+CORRECT = "none (correct backprop)"
 BUGS = {
-    "none (correct backprop)": "every line as derived",
-    "dZ^L: forgot the 1/m": "dZ^L = A^L − Y = Δ^L instead of Δ^L/m: every gradient is m times too large",
-    "BP1: sign flipped": "dZ^L = (Y − A^L)/m: every gradient points the wrong way",
-    "BP2: forgot ⊙ σ′(z)": "δ^l = (W^{l+1})ᵀ δ^{l+1}: hidden layers' gradients are wrong, the last layer's are right",
-    "BP2: σ′ of a instead of z": "σ′(A^l) in place of σ′(Z^l): a classic slip, hidden layers wrong",
-    "BP3: 1/m applied twice": "db^l = (1/m) Σ dZ^l although dZ^l = Δ^l/m already holds the 1/m: only biases wrong",
+    CORRECT: "every line as derived",
+    "dZᴸ: forgot the 1/m": "dZᴸ = Aᴸ − Y = Δᴸ instead of Δᴸ/m: every gradient is m times too large",
+    "BP1: sign flipped": "dZᴸ = (Y − Aᴸ)/m: every gradient points the wrong way",
+    "BP2: forgot ⊙ σ′(z)": "δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹: hidden layers' gradients are wrong, the last layer's are right",
+    "BP2: σ′ of a instead of z": "σ′(Aˡ) in place of σ′(Zˡ): a classic slip, hidden layers wrong",
+    "BP3: 1/m applied twice": "dbˡ = (1/m) Σ dZˡ although dZˡ = Δˡ/m already holds the 1/m: only biases wrong",
 }
 PASS, FAIL = 1e-7, 1e-4  # below PASS: correct; above FAIL: certainly a bug
+H_EXPONENTS = range(-10, 0)  # the step slider: h = 1e-10 … 0.1
 
 
 def example_problem():
@@ -37,13 +42,13 @@ def example_problem():
     return net, X, datasets.one_hot(y, 3)
 
 
-def backprop_with_bug(net, X, Y, bug: str = "none (correct backprop)") -> dict[str, np.ndarray]:
+def backprop_with_bug(net, X, Y, bug: str = CORRECT) -> dict[str, np.ndarray]:
     r"""∂L/∂θ for a network with tanh hidden layers and softmax + cross-entropy output, by BP1–BP4,
     with the mistake named by ``bug`` (a key of ``BUGS``). Returns grads shaped like ``net.params``."""
     A_L, caches = net.forward_cache(X)
     m = X.shape[1]
     dZ = (A_L - Y) / m  # BP1, simplified for softmax + cross-entropy: dZ^L = Δ^L/m = (A^L − Y)/m
-    if bug == "dZ^L: forgot the 1/m":
+    if bug == "dZᴸ: forgot the 1/m":
         dZ = A_L - Y
     elif bug == "BP1: sign flipped":
         dZ = (Y - A_L) / m
@@ -74,6 +79,45 @@ def check_errors(net, X, Y, bug: str, h: float = 1e-5) -> dict[str, float]:
     return errors
 
 
+def explain(bug: str, h: float, errors: dict[str, float], correct: dict[str, float] | None = None) -> str:
+    """The status line: what the slip is, the verdict, and why the check says what it says.
+
+    ``correct``: the errors of the correct backprop at the same h; if even it fails, the line says that at
+    this h the check cannot tell a right line from a wrong one.
+    """
+    worst = max(errors.values())
+    verdict = "passes" if worst < PASS else "FAILS" if worst > FAIL else "is inconclusive"
+    failing = [k for k, e in errors.items() if e >= PASS]
+    head = f"<b>{bug}</b>: {BUGS[bug]}. With h = {number(h)} the check {verdict}"
+    head += f" (worst relative error {number(worst, 2)})"
+    if bug != CORRECT:
+        if verdict == "passes":
+            return head + "."
+        spared = [k for k in errors if k not in failing]
+        text = head + f": {', '.join(failing)} off" + (f"; {', '.join(spared)} right." if spared else ".")
+        if correct is not None and max(correct.values()) >= PASS:
+            cause = "truncation (the secant is not the tangent)" if h > 1e-4 else "round-off"
+            text += (
+                f" But at h = {number(h)} even the correct backprop fails, from {cause}: only near h = 1e-5 does "
+                "the check tell the right lines from the wrong ones."
+            )
+        return text
+    if verdict == "passes":
+        return head + ": every array agrees with the finite differences to well below 1e-7."
+    size = "above 1e-4" if verdict == "FAILS" else "between 1e-7 and 1e-4"
+    if h > 1e-4:
+        return head + (
+            ", although the code is right: the centered difference measures a secant, not the tangent, and its "
+            f"error grows like h² (about h²·L‴/6); at h = {number(h)} that error alone is {size}. "
+            "Around h = 1e-5 the check passes."
+        )
+    return head + (
+        f", although the code is right: at h = {number(h)} the two losses L(θ ± h) agree in almost all their "
+        "digits, so their rounding (about 1e-16·|L|), divided by 2h, swamps their difference; that round-off "
+        f"grows like 1/h and is {size} here. Around h = 1e-5 the check passes."
+    )
+
+
 def gradcheck_bugs() -> WidgetPlot:
     """Choose a mistake in backprop and a finite-difference step h: bars of the relative error per parameter."""
     net, X, Y = example_problem()
@@ -84,8 +128,10 @@ def gradcheck_bugs() -> WidgetPlot:
         return check_errors(net, X, Y, bug, h)
 
     controls = {
-        "bug": dropdown("backprop", BUGS),
-        "h": slider("step h", 1e-5, -10, -1, 1, fmt=".0e", log=True),
+        "bug": dropdown("backprop", BUGS, tooltip="the backward pass checked: correct, or with one typical slip"),
+        "h": log_slider(
+            "step h", 1e-5, H_EXPONENTS, tooltip="step h of the centered difference (L(θ + h) − L(θ − h)) / 2h"
+        ),
     }
 
     def setup(fig):
@@ -93,10 +139,10 @@ def gradcheck_bugs() -> WidgetPlot:
 
         ax = fig.subplots()
         x = np.arange(len(names))
-        bars = ax.bar(x, np.ones(len(names)), color="C0", bottom=1e-18)
+        bars = ax.bar(x, np.ones(len(names)), color=GOOD, bottom=1e-18)
         spans = [
-            ax.axhspan(1e-18, PASS, color="C2", alpha=0.12, label="below 1e-7: correct"),
-            ax.axhspan(FAIL, 10, color="C3", alpha=0.12, label="above 1e-4: a bug"),
+            ax.axhspan(1e-18, PASS, color=GOOD, alpha=0.12, label="below 1e-7: correct"),
+            ax.axhspan(FAIL, 10, color=BAD, alpha=0.12, label="above 1e-4: a bug"),
         ]
         ax.set_yscale("log")
         ax.set_ylim(1e-14, 10)
@@ -123,12 +169,13 @@ def gradcheck_bugs() -> WidgetPlot:
         for rect, name in zip(a["bars"], names, strict=True):
             e = max(errs[name], 1e-18)
             rect.set_height(e - 1e-18)
-            rect.set_color("C2" if e < PASS else "C3" if e > FAIL else "C1")
+            # Okabe–Ito blue / vermilion / grey; the bar's height against the two bands says the same
+            rect.set_color(GOOD if e < PASS else BAD if e > FAIL else NEUTRAL)
         worst = max(errs.values())
         verdict = "passes" if worst < PASS else "FAILS" if worst > FAIL else "is inconclusive"
-        a["title"].set_text(f"{bug}  |  h = {h:.0e}: the check {verdict} (worst {worst:.0e})")
+        a["title"].set_text(f"{bug}  |  h = {number(h)}: the check {verdict} (worst {number(worst, 2)})")
         a["backdrop"].update()
-        return BUGS[bug]
+        return explain(bug, h, errs, errors(CORRECT, h))
 
     return WidgetPlot(
         controls, draw, "Gradient checking catches a wrong line of backprop", figsize=(8, 3.6), setup=setup

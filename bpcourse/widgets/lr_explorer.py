@@ -11,18 +11,42 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
+import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import datasets, optim
 from ..network import MLP
-from ..train import train
+from ..plots import BLUE, VERMILLION
+from ..train import DIVERGENCE_FACTOR, train
 from ._speed import Backdrop, blas_single_thread
-from .base import WidgetPlot, slider
+from .base import CONTROL_WIDTH, LABEL_WIDTH, WidgetPlot, number
 
 STEPS = 200
 LOG10_LR = np.round(np.arange(-3.0, 0.76, 0.25), 2)  # the slider's grid: α = 10^-3 … 10^0.75
 YMAX = 1e3  # losses above this are off the chart (bp.train stops a run once its loss passes 1e6 × max(1, first))
+
+
+def log_slider(description: str, value: float, exponents, tooltip: str | None = None) -> W.SelectionSlider:
+    """A slider over the values 10**e, e in ``exponents``, whose readout is ``number(value)``.
+
+    A ``FloatLogSlider`` formats its readout in the browser (d3-format: ".3g" shows 0.1 as "0.100",
+    ".2g" shows 5.62 as "5.6"), so it cannot agree with the titles and status lines, which use
+    ``number``. Here every stop carries its own label, written by ``number``. ``value`` is moved to
+    the nearest stop. Arrow keys step through the stops, as on any ipywidgets slider.
+    """
+    values = [10.0 ** float(round(float(e), 2)) for e in exponents]
+    nearest = values[int(np.argmin(np.abs(np.log10(values) - np.log10(float(value)))))]
+    return W.SelectionSlider(
+        options=[(number(v), v) for v in values],
+        value=nearest,
+        continuous_update=False,
+        description=description,
+        description_allow_html=False,
+        tooltip=tooltip or description,
+        style={"description_width": LABEL_WIDTH},
+        layout=W.Layout(width=CONTROL_WIDTH),
+    )
 
 
 class Run(NamedTuple):
@@ -157,7 +181,7 @@ def gap_plot(ax, log10_lrs) -> None:
     """How far one ulp at the start moves the loss, step by step, for each α (log scale)."""
     for x in log10_lrs:
         s = spread(x)
-        ax.semilogy(np.maximum(gap(s), 1e-17), lw=1.5, label=f"α = {s.lr:.3g}")
+        ax.semilogy(np.maximum(gap(s), 1e-17), lw=1.5, label=f"α = {number(s.lr)}")
     ax.axhline(2.0**-52, color="0.5", ls=":", lw=1, label="one ulp, 2⁻⁵²")
     ax.set_xlabel("gradient-descent step")
     ax.set_ylabel("relative change of the loss")
@@ -168,22 +192,50 @@ def gap_plot(ax, log10_lrs) -> None:
     ax.legend(fontsize=8, loc="upper left")
 
 
-def describe(r: Run) -> str:
-    """A one-line verdict with its evidence."""
-    v = r.verdict()
+def describe(r: Run, spread_of: Spread | None = None, stable: float | None = None) -> str:
+    """A one-line verdict with its evidence, in the numbers' one format (``number``).
+
+    ``spread_of``: the same α from one-ulp nudges of the start; if they disagree, the line says so.
+    ``stable``: the largest α of the slider that does not diverge, named when ``r`` diverges.
+    """
+    v, a = r.verdict(), number(r.lr)
     if v == "diverges":
-        return f"α = {r.lr:.3g} diverges. {r.message}"
-    start, end = r.step_loss[0], r.step_loss[-1]
+        start = float(r.step_loss[0])
+        limit = DIVERGENCE_FACTOR * max(1.0, start)
+        # full-batch: one step is one epoch, so the step alone is named
+        return (
+            f"α = {a} diverges: every step overshoots the valley by more than the last, and at step "
+            f"{r.diverged_at} the loss passed {number(limit)} (a million times max(1, its first value "
+            f"{number(start)})), so bp.train stopped the run."
+            + (f" The largest α of the slider whose loss stays bounded is {number(stable)}." if stable else "")
+        )
+    start, end, n = float(r.step_loss[0]), float(r.step_loss[-1]), len(r.step_loss)
     if v == "crawls":
-        return (
-            f"α = {r.lr:.3g} crawls: after {len(r.step_loss)} steps the loss has only gone from "
-            f"{start:.4f} to {end:.4f} ({100 * (1 - end / start):.0f}% lower)."
+        text = (
+            f"α = {a} crawls: after {n} steps the loss has only gone from {number(start)} to {number(end)} "
+            f"({100 * (1 - end / start):.0f}% lower). Each step is safe but tiny."
         )
-    if v == "oscillates":
-        return (
-            f"α = {r.lr:.3g} oscillates: the loss rose on {r.rises} of {len(r.step_loss)} steps; it ends at {end:.4f}."
+    elif v == "oscillates":
+        text = (
+            f"α = {a} oscillates: the steps overshoot the bottom of the valley, and the loss rose on {r.rises} "
+            f"of {n} steps; it ends at {number(end)}"
         )
-    return f"α = {r.lr:.3g} converges: the loss went from {start:.4f} to {end:.4f} in {len(r.step_loss)} steps."
+        if end > start:
+            text += (
+                f", higher than where it started ({number(start)}): at this α the overshoots keep the run "
+                "bouncing between the valley's walls, though not so hard that it runs away."
+            )
+        else:
+            text += "."
+    else:
+        text = f"α = {a} converges: the loss went from {number(start)} to {number(end)} in {n} steps."
+    if spread_of is not None and spread_of.chaotic:
+        finals = [x.final for x in spread_of.runs if x.diverged_at is None]
+        text += (
+            f" Near this α training is chaotic: starting weights moved by one unit in the last place "
+            f"end at losses {band(finals)}, so its last digits belong to the machine, not to α."
+        )
+    return text
 
 
 def light_log_axis(axis) -> None:
@@ -193,13 +245,13 @@ def light_log_axis(axis) -> None:
 
 
 def final_loss_plot(ax, runs: list[Run], ymax: float = 1.0):
-    """Final loss against α (log-log); diverged runs drawn as red × at the top. Returns (line, crosses)."""
+    """Final loss against α (log-log); diverged runs drawn as vermilion × at the top. Returns (line, crosses)."""
     lrs = np.array([r.lr for r in runs])
     finals = np.array([r.final for r in runs])
     ok = np.isfinite(finals)
     (line,) = ax.loglog(lrs[ok], finals[ok], "o-", color="0.3", label="final loss")
     (crosses,) = ax.plot(
-        lrs[~ok], np.full((~ok).sum(), ymax / 1.5), "x", color="#d62728", ms=9, mew=2, label="diverged"
+        lrs[~ok], np.full((~ok).sum(), ymax / 1.5), "x", color=VERMILLION, ms=9, mew=2, label="diverged"
     )
     ax.set_xlabel("learning rate α (log scale)")
     ax.set_ylabel(f"loss after {STEPS} steps (log scale)")
@@ -214,15 +266,26 @@ def final_loss_plot(ax, runs: list[Run], ymax: float = 1.0):
 def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
     """A log-scale α slider over the loss curves of the sine network: crawl, converge, oscillate, diverge."""
     runs = sweep()
-    controls = {"lr": slider("learning rate α", 10.0**log10_lr, LOG10_LR[0], LOG10_LR[-1], 0.25, fmt=".3g", log=True)}
+    # the α that oscillate sit at the edge of stability, where one ulp at the start can change the run:
+    # train their nudged copies now (the chapter's table needs them anyway), so the status can say so
+    spreads = {round(float(np.log10(r.lr)), 2): spread(np.log10(r.lr)) for r in runs if r.verdict() == "oscillates"}
+    stable = max(r.lr for r in runs if r.diverged_at is None)
+    controls = {
+        "lr": log_slider(
+            "learning rate α",
+            10.0**log10_lr,
+            LOG10_LR,
+            tooltip="learning rate α of gradient descent, W ← W − α ∂L/∂W (log scale)",
+        )
+    }
     made = {}
 
     def setup(fig):
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
         for r in runs:
             ax.plot(np.arange(len(r.step_loss)), np.minimum(r.step_loss, 10 * YMAX), color="0.85", lw=1)
-        (curve,) = ax.plot([], [], lw=2.5, color="#1f77b4", label="chosen α")
-        (blowup,) = ax.plot([], [], "x", color="#d62728", ms=10, mew=2.5, label="training stopped: the loss ran away")
+        (curve,) = ax.plot([], [], lw=2.5, color=BLUE, label="chosen α")
+        (blowup,) = ax.plot([], [], "x", color=VERMILLION, ms=10, mew=2.5, label="training stopped: the loss ran away")
         ax.set_yscale("log")
         ax.set_ylim(5e-3, YMAX)
         ax.set_xlim(0, STEPS)
@@ -234,7 +297,7 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
         ax.legend(fontsize=8, loc="center right")
         title = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=11)
         final_loss_plot(ax2, runs)
-        marker = ax2.axvline(10.0**log10_lr, color="#1f77b4", lw=2)
+        marker = ax2.axvline(10.0**log10_lr, color=BLUE, lw=2)
         ax2.text(0.98, 0.98, "α of the slider: blue line", transform=ax2.transAxes, ha="right", va="top", fontsize=8)
         # the axes, the gray curves and the final-loss plot never change: paste them from a buffer
         made["backdrop"] = Backdrop(fig, live=[curve, blowup, title, marker])
@@ -242,16 +305,17 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
 
     def draw(artists, lr):
         curve, blowup, title, marker = artists
-        r = run(round(float(np.log10(lr)), 2))
+        x = round(float(np.log10(lr)), 2)
+        r = run(x)
         curve.set_data(np.arange(len(r.step_loss)), np.minimum(r.step_loss, 10 * YMAX))
         if r.diverged_at is not None:
             blowup.set_data([r.diverged_at - 1], [YMAX / 1.5])
         else:
             blowup.set_data([], [])
-        title.set_text(f"α = {r.lr:.3g}: {r.verdict()}")
+        title.set_text(f"α = {number(r.lr)}: {r.verdict()}")
         marker.set_xdata([r.lr, r.lr])
         made["backdrop"].update()
-        return describe(r)
+        return describe(r, spreads.get(x), stable)
 
     return WidgetPlot(
         controls, draw, title="Learning rate: crawling, converging, diverging", figsize=(10, 3.8), setup=setup

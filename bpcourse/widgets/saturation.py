@@ -34,12 +34,16 @@ import numpy as np
 from .. import activations, datasets, optim
 from ..errors import skip_checks
 from ..network import MLP
+from ..plots import BLUE, VERMILLION
 from ..train import train
 from ._speed import Backdrop
-from .base import WidgetPlot, dropdown, slider
+from .base import WidgetPlot, dropdown, number, slider
 
 STEPS = 300
-LOSS_COLORS = {"mse": "#ff7f0e", "cross_entropy": "#1f77b4"}
+# Okabe–Ito colours, and MSE also dashed: the two losses differ in line style, not only in colour
+LOSS_COLORS = {"mse": VERMILLION, "cross_entropy": BLUE}
+LOSS_STYLES = {"mse": "--", "cross_entropy": "-"}
+LEARNING_RATES = (0.3, 1.0, 3.0)
 
 
 class Race(NamedTuple):
@@ -168,8 +172,9 @@ def setup_axes(fig):
     ax, ax2 = fig.subplots(1, 2)
     lines = {}
     for name, label in (("cross_entropy", "cross-entropy"), ("mse", "MSE")):
-        (a,) = ax.plot([], [], lw=2.5, color=LOSS_COLORS[name], label=label)
-        (b,) = ax2.semilogy([], [], lw=2.5, color=LOSS_COLORS[name], label=label)
+        style = dict(lw=2.5, color=LOSS_COLORS[name], ls=LOSS_STYLES[name], label=label)
+        (a,) = ax.plot([], [], **style)
+        (b,) = ax2.semilogy([], [], **style)
         lines[name] = (a, b)
     ax.axhline(0.9, color="0.5", ls=":", lw=1)
     ax.text(STEPS, 0.88, "ŷ = 0.9", ha="right", va="top", fontsize=8, color="0.4")
@@ -198,29 +203,58 @@ def show(artists, z0: float, lr: float) -> str:
         b.set_data(np.arange(1, len(r.delta) + 1), np.maximum(r.delta, 1e-12))
     every = np.concatenate([np.maximum(r.delta, 1e-12) for r in runs.values()])
     ax2.set_ylim(every.min() / 3, every.max() * 3)
-    title.set_text(f"start z = {z0:g} (ŷ = {runs['mse'].y_hat[0]:.2g}), α = {lr:g}")
+    title.set_text(f"start z₀ = {minus(z0)} (ŷ = {number(runs['mse'].y_hat[0], 2)}), α = {number(lr)}")
 
     def said(name):
         n = steps_to(runs[name], 0.9)
         if n is not None:
-            return f"{n} steps"
+            return f"{n} step{'s' if n != 1 else ''}"
         n = steps_to_reach(name, [z0], lr)[0]  # beyond the drawn steps: counted without drawing
         return f"{n:,} steps (beyond the {STEPS} drawn)" if n is not None else f"more than {MAX_WAIT:,} steps"
 
-    return f"To reach ŷ ≥ 0.9: cross-entropy needs {said('cross_entropy')}, MSE {said('mse')}."
+    # why, in the first step's error terms: MSE's δ carries the factor σ′(z₀) = ŷ(1 − ŷ)
+    y0 = float(runs["mse"].y_hat[0])
+    return (
+        f"To reach ŷ ≥ 0.9: cross-entropy needs {said('cross_entropy')}, MSE {said('mse')}. Why: at the start "
+        f"cross-entropy's |δ| = |ŷ − y| is {number(runs['cross_entropy'].delta[0], 2)}, MSE's |δ| = |ŷ − y|·σ′(z₀) "
+        f"only {number(runs['mse'].delta[0], 2)}, since σ′(z₀) = ŷ(1 − ŷ) = {number(y0 * (1 - y0), 2)}."
+    )
+
+
+def minus(x: float) -> str:
+    """``number(x)`` with a typographic minus, as the slider's readout writes it."""
+    return number(x).replace("-", "−")
 
 
 def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
     """Slide how saturated the start is (z0) and pick α; watch ŷ and |δ| for MSE and cross-entropy."""
     controls = {
-        "z0": slider("start z₀ (more negative = more saturated)", z0, -10.0, -1.0, 1.0, fmt=".0f"),
-        "lr": dropdown("learning rate α", [0.3, 1.0, 3.0], lr),
+        "z0": slider(
+            "start z₀",
+            z0,
+            -10.0,
+            -1.0,
+            1.0,
+            fmt=".0f",
+            tooltip="the starting pre-activation z₀ = w + b of the sigmoid unit: more negative = more saturated",
+        ),
+        "lr": dropdown(
+            "learning rate α",
+            [(number(a), a) for a in LEARNING_RATES],
+            lr,
+            tooltip="learning rate α of gradient descent, the same for both losses",
+        ),
     }
+    done = set()  # (z0, α) already trained: another one shows a busy state while it trains
     for v in np.arange(-10.0, -0.5, 1.0):  # train the default α's runs now (~0.5 s), so the slider only redraws
         for name in LOSS_COLORS:
             race(name, float(v), float(lr))
             steps_to_reach(name, [float(v)], float(lr))
+        done.add((float(v), float(lr)))
     made = {}
+
+    def busy(z0, lr):
+        return None if (float(z0), float(lr)) in done else f"training both losses from z₀ = {minus(z0)}…"
 
     def setup(fig):
         artists = setup_axes(fig)
@@ -232,11 +266,17 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
 
     def draw(artists, z0, lr):
         status = show(artists, float(z0), float(lr))
+        done.add((float(z0), float(lr)))
         made["backdrop"].update()
         return status
 
     return WidgetPlot(
-        controls, draw, title="Saturated sigmoid output: MSE against cross-entropy", figsize=(10, 3.6), setup=setup
+        controls,
+        draw,
+        title="Saturated sigmoid output: MSE against cross-entropy",
+        figsize=(10, 3.6),
+        setup=setup,
+        busy=busy,
     )
 
 

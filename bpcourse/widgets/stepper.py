@@ -27,8 +27,10 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import layers, losses, optim
 from ..network import MLP
+from ..plots import BLUE, BLUISH_GREEN, REDDISH_PURPLE, VERMILLION
 from ._speed import Backdrop
-from .base import WidgetPlot, slider
+from .base import WidgetPlot, number, slider
+from .lr_explorer import log_slider
 
 STAGES = (
     "start: the weights",
@@ -43,7 +45,8 @@ MAX_ITERATIONS = 30
 NODE_XY = {"x1": (0.0, 0.78), "x2": (0.0, 0.22), "h1": (1.8, 0.78), "h2": (1.8, 0.22), "y": (3.4, 0.5)}
 EDGES = [("W1", 0, 0, "x1", "h1"), ("W1", 0, 1, "x2", "h1"), ("W1", 1, 0, "x1", "h2"), ("W1", 1, 1, "x2", "h2")]
 EDGES += [("W2", 0, 0, "h1", "y"), ("W2", 0, 1, "h2", "y")]
-FORWARD_COLOR, BACKWARD_COLOR, UPDATE_COLOR = "#1f77b4", "#d62728", "#2ca02c"
+# Okabe–Ito colours, each stage also told apart by its text (values, ∂L/∂w, old → new) and the stage title
+FORWARD_COLOR, BACKWARD_COLOR, UPDATE_COLOR, LOSS_COLOR = BLUE, VERMILLION, BLUISH_GREEN, REDDISH_PURPLE
 
 
 class Iteration(NamedTuple):
@@ -102,11 +105,8 @@ def run(
 
 
 def fmt(v: float) -> str:
-    """A number with 3 significant digits, in plain notation when that is short."""
-    v = float(v)
-    if v == 0:
-        return "0"
-    return f"{v:.3g}" if 1e-3 <= abs(v) < 1e4 else f"{v:.2e}"
+    """A number with 3 significant digits, in plain notation from 1e-3 to 1e4 (``base.number``)."""
+    return number(v)
 
 
 def signed(v: float) -> str:
@@ -202,7 +202,7 @@ class NetworkDiagram:
             )
         else:
             self.loss_text.set_text(f"label y = {fmt(y[0, 0])}")
-        self.loss_text.set_color("0.1" if stage != 3 else "#9467bd")
+        self.loss_text.set_color("0.1" if stage != 3 else LOSS_COLOR)
         self.title.set_text(f"stage {stage}/6: {STAGES[stage]}   (α = {fmt(lr)})")
 
 
@@ -229,17 +229,26 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
     The right panel shows the loss of the first ``MAX_ITERATIONS`` iterations with the current one marked.
     """
     controls = {
-        "stage": slider("stage", stage, 0, 6, 1),
-        "iteration": slider("iteration", iteration, 0, MAX_ITERATIONS - 1, 1),
-        "lr": slider("learning rate α", lr, -2, 1, 0.25, fmt=".2g", log=True),
-        "example": slider("example", example, 0, 99, 1),
-    }
+        "stage": slider("stage", stage, 0, 6, 1, tooltip="stage of the iteration: 0 start, 1–2 forward, 3 loss, "
+                        "4–5 backward, 6 update (the buttons below step through them)"),
+        "iteration": slider("iteration", iteration, 0, MAX_ITERATIONS - 1, 1,
+                            tooltip=f"training iteration k (0 … {MAX_ITERATIONS - 1}), each one forward, loss, "
+                            "backward and update"),
+        "lr": log_slider("learning rate α", lr, np.arange(-2.0, 1.01, 0.25),
+                         tooltip="learning rate α of the update w ← w − α·∂L/∂w (log scale)"),
+        "example": slider("example", example, 0, 99, 1,
+                          tooltip="which training example and starting network (seed 0 … 99)"),
+    }  # fmt: skip
     made = {}
+
+    def button(description, tooltip, width, **kw):
+        return W.Button(description=description, tooltip=tooltip, layout=W.Layout(width=width), **kw)
+
     buttons = {
-        "back": W.Button(description="◀ previous stage", layout=W.Layout(width="150px")),
-        "next": W.Button(description="next stage ▶", button_style="primary", layout=W.Layout(width="150px")),
-        "reset": W.Button(description="reset", layout=W.Layout(width="90px")),
-        "new": W.Button(description="new example", layout=W.Layout(width="120px")),
+        "back": button("◀ previous stage", "go back one stage", "150px"),
+        "next": button("next stage ▶", "run the next stage of the iteration", "150px", button_style="primary"),
+        "reset": button("reset", "restore every control: stage, iteration, α and example", "90px", icon="undo"),
+        "new": button("new example", "draw another input, label and starting network", "120px"),
     }
 
     def setup(fig):
@@ -247,7 +256,7 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         diagram = NetworkDiagram(fig.add_subplot(gs[0]))
         ax = fig.add_subplot(gs[1])
         (curve,) = ax.plot([], [], color="0.5", marker=".", ms=4, lw=1, label="L at iteration k")
-        (dot,) = ax.plot([], [], "o", color="#9467bd", ms=8, label="this iteration")
+        (dot,) = ax.plot([], [], "o", color=LOSS_COLOR, ms=8, label="this iteration")
         ax.set_xlabel("iteration k")
         ax.set_ylabel("loss L")
         heading = ax.text(0.5, 1.02, "loss over iterations", transform=ax.transAxes, ha="center", va="bottom")
@@ -272,9 +281,12 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         ax.set_xlim(-1, len(Ls))
         ax.set_ylim(0, 1.1 * Ls.max())
         made["backdrop"].update()
-        return f"<b>Iteration {iteration}, stage {stage}/6.</b> " + explain(it, x, y, stage, lr).replace(
-            "{next}", str(min(iteration + 1, MAX_ITERATIONS - 1))
-        )
+        text = explain(it, x, y, stage, lr)
+        if iteration + 1 < MAX_ITERATIONS:
+            text = text.replace("{next}", str(iteration + 1))
+        else:  # next stage ▶ has nowhere to go: say so rather than do nothing silently
+            text = text.split(" Next press:")[0] + f" This is the last of the {MAX_ITERATIONS} iterations shown."
+        return f"<b>Iteration {iteration}, stage {stage}/6.</b> " + text
 
     plot = WidgetPlot(
         controls,
@@ -283,7 +295,9 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         figsize=(11, 4.6),
         extra=[W.HBox(list(buttons.values()))],
         setup=setup,
+        reset=False,  # its own reset sits with the stage buttons and restores every control (plot.reset)
     )
+    plot.reset_button = buttons["reset"]
 
     def go(stage=None, iteration=None, example=None):
         """Set several controls with a single redraw."""
@@ -312,7 +326,7 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
 
     buttons["next"].on_click(next_stage)
     buttons["back"].on_click(previous_stage)
-    buttons["reset"].on_click(lambda _: go(stage=0, iteration=0))
+    buttons["reset"].on_click(lambda _: plot.reset())
     buttons["new"].on_click(lambda _: go(stage=0, iteration=0, example=(plot.controls["example"].value + 1) % 100))
     plot.buttons = buttons
     return plot

@@ -22,28 +22,41 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import datasets, optim
 from ..network import MLP
-from ..plots import CLASS_COLORS
+from ..plots import BLUE, CLASS_COLORS, VERMILLION
 from ..train import train
 from ._speed import Backdrop, blas_single_thread
-from .base import WidgetPlot, dropdown, slider
+from .base import WidgetPlot, dropdown, number, slider
+from .lr_explorer import log_slider
 
 MAX_EPOCHS = 60
 BATCH_SIZE = 20
 M = 120  # examples per data set: small, so one training takes ~0.1 s
 GRID = 70  # the probability image is GRID × GRID pixels
 CLASSIFICATION = ("moons", "xor")
+DATA_NAMES = {"moons": "moons", "xor": "XOR", "sine": "sine"}
+LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "MSE"}
+# The loss panel's y-range, the same for every width, α and number of epochs, so that settings compare.
+# Measured over every data set, width 1–16 and α of the sliders: cross-entropy 1.3e-05 … 42 on the two data
+# sets, MSE 1.5e-04 … 0.18 on them (½(ŷ − y)² ≤ ½), the sine's MSE from 0.011 up (a run that runs away is drawn
+# at the top, and its status says so). Tests check the corners.
+LOSS_YLIM = {"cross_entropy": (1e-5, 50.0), "mse": (1e-4, 0.5), "sine": (5e-3, 10.0)}
+EPOCHS_TIP = f"epochs trained so far: passes over the {M} points, {M // BATCH_SIZE} SGD steps each"
+# the probability shading: class 0's colour at ŷ = 0 through white to class 1's at ŷ = 1
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list("class0_class1", [CLASS_COLORS[0], "white", CLASS_COLORS[1]])
 
 
 class Trained(NamedTuple):
     """One training run: parameters and loss after every epoch (index 0 = before training)."""
 
     snapshots: list  # [params dict] × (MAX_EPOCHS + 1)
-    loss: np.ndarray  # (MAX_EPOCHS + 1,) training loss on all M examples
+    loss: np.ndarray  # (MAX_EPOCHS + 1,) training loss on all M examples (NaN after a divergence)
     net: MLP  # the network (its params are the last snapshot); reused to evaluate snapshots
+    diverged_in: int | None = None  # the epoch in which bp.train stopped a run whose loss ran away
 
 
 @lru_cache(maxsize=8)
@@ -55,10 +68,14 @@ def data(name: str) -> tuple[np.ndarray, np.ndarray]:
     return X, y[None, :].astype(float)
 
 
-@lru_cache(maxsize=128)
+_TRAINED: set = set()  # the settings trained so far: a new one shows a busy state while it trains
+
+
+@lru_cache(maxsize=1024)
 @blas_single_thread
 def trained(name: str, width: int, log10_lr: float, loss: str, epochs: int = MAX_EPOCHS) -> Trained:
     """Train a fresh network (seed 0) on data set ``name`` with SGD(α = 10^log10_lr), snapshotting every epoch."""
+    _TRAINED.add((name, width, log10_lr, loss, epochs))
     X, Y = data(name)
     if name == "sine":
         net = MLP([1, width, 1], hidden="tanh", output="identity", loss="mse", seed=0)
@@ -84,7 +101,39 @@ def trained(name: str, width: int, log10_lr: float, loss: str, epochs: int = MAX
     while len(snapshots) < epochs + 1:  # a diverged run: repeat its last finite state
         snapshots.append(snapshots[-1])
     loss_curve = np.array([start, *h.loss] + [np.nan] * (epochs - len(h.loss)))
-    return Trained(snapshots, loss_curve, net)
+    return Trained(snapshots, loss_curve, net, None if h.diverged_at is None else len(h.loss) + 1)
+
+
+def training_message(name: str, width: int, lr: float, loss: str) -> str | None:
+    """The busy message for a setting not trained yet (a first visit trains 60 epochs: ~0.1 s or more)."""
+    if (name, int(width), round(float(np.log10(lr)), 2), loss, MAX_EPOCHS) in _TRAINED:
+        return None
+    return f"training this setting once ({MAX_EPOCHS} epochs); it is remembered after that…"
+
+
+def units(n: int) -> str:
+    """'1 hidden tanh unit', '8 hidden tanh units'."""
+    return f"{n} hidden tanh unit{'s' if n != 1 else ''}"
+
+
+def diverged_note(run: Trained, epochs: int) -> str:
+    """What the status says about a run that ran away, or ''."""
+    if run.diverged_in is None:
+        return ""
+    shown = "" if epochs < run.diverged_in else f"; the figure shows epoch {run.diverged_in - 1}, its last finite state"
+    return f" This α is too large: in epoch {run.diverged_in} the loss ran away, so bp.train stopped the run{shown}."
+
+
+def jumps_note(run: Trained, epochs: int) -> str:
+    """What the status says when the loss rose above its start within the first ``epochs`` epochs, or ''."""
+    start, seen = run.loss[0], run.loss[1 : epochs + 1]
+    if run.diverged_in is not None or not seen.size or np.nanmax(seen) <= start:
+        return ""
+    k = int(np.nanargmax(seen)) + 1
+    text = f" The steps overshoot: at epoch {k} the loss, {number(run.loss[k])}, is above its start, {number(start)}"
+    if seen[-1] > start:
+        return text + ", and it is still above it: at this α training has not settled."
+    return text + ", then it falls again."
 
 
 def predict_with(run: Trained, params: dict, X: np.ndarray) -> np.ndarray:
@@ -115,8 +164,8 @@ def light_log_axis(axis) -> None:
 def loss_panel(ax, ylabel: str):
     """The right panel: the whole run faint, the chosen epochs bold, a dot at the chosen epoch."""
     (full,) = ax.plot([], [], color="0.75", lw=1.5, label=f"continued to {MAX_EPOCHS} epochs")
-    (chosen,) = ax.plot([], [], color="#1f77b4", lw=2.5, label="trained so far")
-    (dot,) = ax.plot([], [], "o", color="#1f77b4", ms=7)
+    (chosen,) = ax.plot([], [], color=BLUE, lw=2.5, label="trained so far")
+    (dot,) = ax.plot([], [], "o", color=BLUE, ms=7)
     ax.set_yscale("log")
     light_log_axis(ax.yaxis)
     ax.set_xlim(0, MAX_EPOCHS)
@@ -127,14 +176,15 @@ def loss_panel(ax, ylabel: str):
     return full, chosen, dot
 
 
-def update_loss_panel(ax, artists, curve: np.ndarray, epochs: int) -> None:
+def update_loss_panel(ax, artists, curve: np.ndarray, epochs: int, ylim: tuple) -> None:
+    """Draw the loss curve on the fixed range ``ylim`` (``LOSS_YLIM``): values beyond it sit on its edge."""
     full, chosen, dot = artists
     e = np.arange(len(curve))
+    curve = np.clip(curve, *ylim)  # NaN (after a divergence) stays NaN: the curve ends there
     full.set_data(e, curve)
     chosen.set_data(e[: epochs + 1], curve[: epochs + 1])
     dot.set_data([epochs], [curve[epochs]])
-    finite = curve[np.isfinite(curve)]
-    ax.set_ylim(finite.min() / 1.6, finite.max() * 1.6)
+    ax.set_ylim(*ylim)
 
 
 def training_explorer(
@@ -142,17 +192,21 @@ def training_explorer(
 ) -> WidgetPlot:
     """Hidden width, α, epochs and loss → the decision boundary and the loss curve of a 2-n_1-1 network."""
     controls = {
-        "dataset": dropdown("data", CLASSIFICATION, dataset),
-        "width": slider("hidden width n₁", width, 1, 16, 1),
-        "lr": slider("learning rate α", 10.0**log10_lr, -2, 1, 0.25, fmt=".2g", log=True),
-        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5),
-        "loss": dropdown("loss", ["cross_entropy", "mse"], loss),
-    }
+        "dataset": dropdown("data", [(DATA_NAMES[d], d) for d in CLASSIFICATION], dataset,
+                            tooltip="the two-class data set: two moons or XOR, 120 points"),
+        "width": slider("hidden width n₁", width, 1, 16, 1, tooltip="n₁, the number of tanh units in the hidden layer"),
+        "lr": log_slider("learning rate α", 10.0**log10_lr, np.arange(-2.0, 1.01, 0.25),
+                         tooltip="learning rate α of mini-batch SGD (log scale)"),
+        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5,
+                         tooltip=EPOCHS_TIP),
+        "loss": dropdown("loss", [(LOSS_NAMES[k], k) for k in ("cross_entropy", "mse")], loss,
+                         tooltip="the loss trained on: binary cross-entropy or MSE, both on a sigmoid output"),
+    }  # fmt: skip
 
     def setup(fig):
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
         image = ax.imshow(
-            np.zeros((GRID, GRID)), origin="lower", cmap="RdBu_r", vmin=0, vmax=1, alpha=0.45, aspect="auto"
+            np.zeros((GRID, GRID)), origin="lower", cmap=PROBABILITY_CMAP, vmin=0, vmax=1, alpha=0.45, aspect="auto"
         )
         points = ax.scatter(np.zeros(M), np.zeros(M), s=14, edgecolor="k", linewidth=0.3)
         ax.set_xlabel("$x_1$")
@@ -165,7 +219,7 @@ def training_explorer(
         curve = loss_panel(ax2, "training loss L (log scale)")
         # Blitting: the x-axes and the left y-axis are pasted from a buffer (one per data set). The left
         # axes are drawn below the image, which they do not overlap (ticks point outwards), so they can
-        # come first; the loss axis follows the run and is drawn each time.
+        # come first; the loss axis (its label names the loss) is drawn each time.
         ax.xaxis.set_zorder(image.get_zorder() - 0.5)
         ax.yaxis.set_zorder(image.get_zorder() - 0.5)
         live = [image, points, title, ax2.yaxis, *curve]
@@ -199,28 +253,47 @@ def training_explorer(
         a["ax"].set_xlim(extent[:2])
         a["ax"].set_ylim(extent[2:])
         acc = float(np.mean((predict_with(run, run.snapshots[epochs], X)[0] > 0.5) == (Y[0] > 0.5)))
-        a["title"].set_text(f"{dataset}, 2-{width}-1 net, {loss}: accuracy {acc:.0%} after {epochs} epochs")
-        update_loss_panel(a["ax2"], a["curve"], run.loss, epochs)
-        a["ax2"].set_ylabel(f"training loss L ({'cross-entropy' if loss == 'cross_entropy' else 'MSE'}, log scale)")
+        name, loss_name = DATA_NAMES[dataset], LOSS_NAMES[loss]
+        a["title"].set_text(f"{name}, 2-{width}-1 net, {loss_name}: accuracy {acc:.0%} after {epochs} epochs")
+        update_loss_panel(a["ax2"], a["curve"], run.loss, epochs, LOSS_YLIM[loss])
+        a["ax2"].set_ylabel(f"training loss L ({loss_name}, log scale)")
         a["backdrop"].update()
-        return (
-            f"{dataset}: n₁ = {width} hidden tanh units, α = {lr:.3g}, {loss}; after {epochs} epochs "
-            f"({epochs * (M // BATCH_SIZE)} SGD steps) the loss is {run.loss[epochs]:.4f} and {acc:.0%} of the "
-            f"{M} points are classified correctly."
+        text = (
+            f"{name}: n₁ = {units(width)}, α = {number(lr)}, {loss_name}; after {epochs} epochs "
+            f"({epochs * (M // BATCH_SIZE)} SGD steps)"
         )
+        L = run.loss[epochs]
+        text += f" the loss is {number(L)} and" if np.isfinite(L) else ""
+        text += f" {acc:.0%} of the {M} points are classified correctly."
+        text += diverged_note(run, epochs) + jumps_note(run, epochs)
+        if width == 1:
+            text += (
+                " With one hidden unit, ŷ = σ(w² tanh(w¹·x + b¹) + b²) depends on x only through w¹·x: the boundary "
+                "ŷ = 0.5 is a straight line."
+            )
+        if epochs == 0:
+            text += " Untrained: the boundary is where the random start puts it."
+        return text
 
     return WidgetPlot(
-        controls, draw, title="Training a 2-n-1 network: decision boundary and loss", figsize=(10, 4), setup=setup
+        controls,
+        draw,
+        title="Training a 2-n-1 network: decision boundary and loss",
+        figsize=(10, 4),
+        setup=setup,
+        busy=lambda dataset, width, lr, epochs, loss: training_message(dataset, width, lr, loss),
     )
 
 
 def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MAX_EPOCHS) -> WidgetPlot:
     """Hidden width, α and epochs → the fit of a 1-n_1-1 tanh network to the noisy sine, and its MSE curve."""
     controls = {
-        "width": slider("hidden width n₁", width, 1, 16, 1),
-        "lr": slider("learning rate α", 10.0**log10_lr, -2, 0, 0.25, fmt=".2g", log=True),
-        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5),
-    }
+        "width": slider("hidden width n₁", width, 1, 16, 1, tooltip="n₁, the number of tanh units in the hidden layer"),
+        "lr": log_slider("learning rate α", 10.0**log10_lr, np.arange(-2.0, 0.01, 0.25),
+                         tooltip="learning rate α of mini-batch SGD (log scale)"),
+        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5,
+                         tooltip=EPOCHS_TIP),
+    }  # fmt: skip
     xs = np.linspace(-np.pi, np.pi, 200)[None, :]
 
     def setup(fig):
@@ -228,7 +301,7 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
         X, Y = data("sine")
         ax.plot(X[0], Y[0], ".", color="0.45", ms=5, label="data: sin x + noise")
         ax.plot(xs[0], np.sin(xs[0]), "--", color="0.6", lw=1, label="sin x")
-        (fit,) = ax.plot([], [], color="#d62728", lw=2.5, label=r"network $\hat y(x)$")
+        (fit,) = ax.plot([], [], color=VERMILLION, lw=2.5, label=r"network $\hat y(x)$")
         ax.set_xlim(-np.pi, np.pi)
         ax.set_ylim(-1.6, 1.6)
         ax.set_xlabel("x")
@@ -237,20 +310,34 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
         ax.legend(fontsize=8, loc="upper left")
         title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
         curve = loss_panel(ax2, "training loss L (MSE, log scale)")
-        # Blitting: the data, sin x and the axes are pasted from a buffer; the fit, the title, the
-        # loss axis (it follows the run) and the loss curves are drawn each time
-        backdrop = Backdrop(fig, [fit, title, ax2.yaxis, *curve])
+        ax2.set_ylim(*LOSS_YLIM["sine"])
+        # Blitting: the data, sin x and the axes (the loss axis has one fixed range) are pasted from a
+        # buffer; the fit, the title and the loss curves are drawn each time
+        backdrop = Backdrop(fig, [fit, title, *curve])
         return {"ax2": ax2, "fit": fit, "title": title, "curve": curve, "backdrop": backdrop}
 
     def draw(a, width, lr, epochs):
         run = trained("sine", int(width), round(float(np.log10(lr)), 2), "mse")
         a["fit"].set_data(xs[0], predict_with(run, run.snapshots[epochs], xs)[0])
-        a["title"].set_text(f"1-{width}-1 tanh net, α = {lr:.3g}, after {epochs} epochs")
-        update_loss_panel(a["ax2"], a["curve"], run.loss, epochs)
+        a["title"].set_text(f"1-{width}-1 tanh net, α = {number(lr)}, after {epochs} epochs")
+        update_loss_panel(a["ax2"], a["curve"], run.loss, epochs, LOSS_YLIM["sine"])
         a["backdrop"].update()
-        return f"n₁ = {width}, α = {lr:.3g}: after {epochs} epochs the training MSE is {run.loss[epochs]:.4f}."
+        L = run.loss[epochs]
+        text = f"n₁ = {units(width)}, α = {number(lr)}"
+        text += f": after {epochs} epochs the training MSE is {number(L)}." if np.isfinite(L) else "."
+        text += diverged_note(run, epochs) + jumps_note(run, epochs)
+        if width == 1 and run.diverged_in is None:
+            text += " One tanh unit can make only one S-shaped bend, and a sine needs two."
+        return text
 
-    return WidgetPlot(controls, draw, title="Fitting a noisy sine with a 1-n-1 network", figsize=(10, 3.8), setup=setup)
+    return WidgetPlot(
+        controls,
+        draw,
+        title="Fitting a noisy sine with a 1-n-1 network",
+        figsize=(10, 3.8),
+        setup=setup,
+        busy=lambda width, lr, epochs: training_message("sine", width, lr, "mse"),
+    )
 
 
 # ---- L2 weight decay (chapter 5) ----------------------------------------------------------------------------

@@ -69,6 +69,23 @@ def test_widget_marks_the_chosen_eps_and_follows_the_weight():
     assert "forward" in a["ax_err"].get_title()
 
 
+def test_status_says_which_error_dominates_and_reset():
+    plot = fe.fd_epsilon()
+    eps = plot.controls["eps"]
+    assert eps.description == "step ε" and eps.label == "1e-05"
+    assert "Near the bottom of the V" in plot.status.value
+    eps.value = 1e-1
+    assert plot.status.value.startswith("ε = 0.1: relative error ")
+    assert "Truncation dominates" in plot.status.value and "ε²" in plot.status.value
+    eps.value = 1e-12
+    assert "Round-off dominates" in plot.status.value
+    assert "e+0" not in plot.artists["readout"].get_text()  # relative error in number()'s format
+    plot.controls["scheme"].value = "forward"
+    plot.controls["weight"].value = "b2[0,0]"
+    plot.reset()
+    assert plot.values() == {"weight": "W1[0,0]", "eps": 1e-5, "scheme": "centered"}
+
+
 def test_time_gradients_backprop_beats_finite_differences():
     t = fe.time_gradients(widths=(4, 16), repeats=1)
     assert list(t["n_params"]) == [4 * 16 + 4 + 4 * 4 + 4 + 10 * 4 + 10, 16 * 16 + 16 + 16 * 16 + 16 + 10 * 16 + 10]

@@ -21,7 +21,7 @@ def test_correct_backprop_passes_and_matches_the_network(problem):
 def test_forgotten_one_over_m_scales_everything_by_m(problem):
     net, X, Y = problem
     m = X.shape[1]  # 12
-    errors = gb.check_errors(net, X, Y, "dZ^L: forgot the 1/m")
+    errors = gb.check_errors(net, X, Y, "dZᴸ: forgot the 1/m")
     # rel_error(m g, g) = (m − 1)/(m + 1) = 11/13
     for e in errors.values():
         assert e == pytest.approx((m - 1) / (m + 1), abs=1e-6)
@@ -56,3 +56,40 @@ def test_widget_bars_and_verdicts():
     plot.controls["h"].value = 1e-1  # a correct backprop, but a step so large that truncation dominates
     assert "FAILS" in plot.artists["title"].get_text()
     assert max(r.get_height() for r in bars) > gb.FAIL
+    # the status says why the check fails although every line is right
+    assert "although the code is right: the centered difference measures a secant, not the tangent" in (
+        plot.status.value
+    )
+    assert "grows like h²" in plot.status.value and "at h = 0.1 that error alone is above 1e-4" in plot.status.value
+
+
+def test_status_names_the_wrong_arrays_without_tex():
+    plot = gb.gradcheck_bugs()
+    plot.controls["bug"].value = "BP2: forgot ⊙ σ′(z)"
+    assert plot.status.value == (
+        "<b>BP2: forgot ⊙ σ′(z)</b>: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹: hidden layers' gradients are wrong, the last layer's are "
+        "right. With h = 1e-05 the check FAILS (worst relative error 0.69): W1, b1, W2, b2 off; W3, b3 right."
+    )
+    for text in [*gb.BUGS, *gb.BUGS.values()]:
+        assert "^" not in text and "{" not in text
+    plot.controls["h"].value = 1e-10  # too small: round-off
+    assert "round-off" in plot.status.value
+
+
+def test_controls_reset_and_palette():
+    from bpcourse import plots
+
+    plot = gb.gradcheck_bugs()
+    h = plot.controls["h"]
+    assert (plot.controls["bug"].description, h.description) == ("backprop", "step h")
+    assert [label for label, _ in h.options] == [
+        "1e-10", "1e-09", "1e-08", "1e-07", "1e-06", "1e-05", "1e-04", "0.001", "0.01", "0.1",
+    ]  # fmt: skip
+    plot.controls["bug"].value = "BP3: 1/m applied twice"
+    h.value = 1e-3
+    colors = {r.get_facecolor()[:3] for r in plot.artists["bars"]}
+    from matplotlib.colors import to_rgb
+
+    assert colors <= {to_rgb(plots.GOOD), to_rgb(plots.BAD), to_rgb(plots.NEUTRAL)}
+    plot.reset()
+    assert plot.values() == {"bug": gb.CORRECT, "h": 1e-5}

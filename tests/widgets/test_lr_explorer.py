@@ -38,13 +38,53 @@ def test_slider_selects_the_run_and_reports_it():
     plot.controls["lr"].value = 1.0
     assert len(curve.get_xdata()) == 9
     assert list(blowup.get_xdata()) == [9]
-    assert plot.status.value.startswith("α = 1 diverges. training stopped at step 10")
+    # full-batch: a step is an epoch, so only the step is named; numbers in number()'s one format
+    assert plot.status.value == (
+        "α = 1 diverges: every step overshoots the valley by more than the last, and at step 10 the loss passed "
+        "1e+06 (a million times max(1, its first value 0.0928)), so bp.train stopped the run. The largest α of "
+        "the slider whose loss stays bounded is 0.562."
+    )
+    assert "epoch" not in plot.status.value
     assert title.get_text() == "α = 1: diverges"
     assert marker.get_xdata()[0] == pytest.approx(1.0)
 
     plot.controls["lr"].value = 1e-3
     assert "crawls" in plot.status.value
     assert np.max(curve.get_ydata()) == pytest.approx(0.0928, abs=1e-4)
+
+
+def test_alpha_has_one_format_in_readout_title_and_status():
+    plot = E.lr_explorer()
+    lr = plot.controls["lr"]
+    assert lr.description == "learning rate α" and "log scale" in lr.tooltip
+    assert [label for label, _ in lr.options] == [
+        "0.001", "0.00178", "0.00316", "0.00562", "0.01", "0.0178", "0.0316", "0.0562",
+        "0.1", "0.178", "0.316", "0.562", "1", "1.78", "3.16", "5.62",
+    ]  # fmt: skip
+    lr.value = lr.options[-1][1]
+    assert lr.label == "5.62"
+    assert plot.artists[2].get_text() == "α = 5.62: diverges"
+    assert plot.status.value.startswith("α = 5.62 diverges")
+    assert "5.623" not in plot.status.value and "0.562341" not in plot.status.value
+
+
+def test_surprising_runs_are_explained():
+    plot = E.lr_explorer()
+    plot.controls["lr"].value = 10**-0.5
+    assert "it ends at 0.147, higher than where it started (0.0928)" in plot.status.value
+    plot.controls["lr"].value = 10**-0.25  # the edge of stability: one ulp at the start changes the run
+    assert "Near this α training is chaotic" in plot.status.value and "0.01–0.02" in plot.status.value
+    plot.reset()
+    assert plot.controls["lr"].value == 0.1 and "converges" in plot.status.value
+
+
+def test_palette_colours():
+    from bpcourse import plots
+
+    plot = E.lr_explorer()
+    curve, blowup, _, marker = plot.artists
+    assert (curve.get_color(), blowup.get_color(), marker.get_color()) == (plots.BLUE, plots.VERMILLION, plots.BLUE)
+    assert blowup.get_marker() == "x"  # diverged: a marker shape, not only a colour
 
 
 def test_nudge_moves_every_weight_by_exactly_one_ulp_both_ways():

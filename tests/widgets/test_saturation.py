@@ -47,18 +47,41 @@ def test_the_wait_approaches_its_asymptote():
 
 def test_widget_redraws_for_a_new_start():
     plot = S.saturation_race()
-    assert plot.status.value == "To reach ŷ ≥ 0.9: cross-entropy needs 8 steps, MSE 249 steps."
+    assert plot.status.value == (
+        "To reach ŷ ≥ 0.9: cross-entropy needs 8 steps, MSE 249 steps. Why: at the start cross-entropy's "
+        "|δ| = |ŷ − y| is 1, MSE's |δ| = |ŷ − y|·σ′(z₀) only 0.0025, since σ′(z₀) = ŷ(1 − ŷ) = 0.0025."
+    )
     ax, ax2, lines, title = plot.artists
+    assert title.get_text() == "start z₀ = −6 (ŷ = 0.0025), α = 1"
     plot.controls["z0"].value = -2.0
-    assert plot.status.value == "To reach ŷ ≥ 0.9: cross-entropy needs 6 steps, MSE 43 steps."
+    assert plot.status.value.startswith("To reach ŷ ≥ 0.9: cross-entropy needs 6 steps, MSE 43 steps.")
     assert lines["mse"][0].get_ydata()[0] == pytest.approx(1.0 / (1.0 + np.exp(2.0)))
-    assert title.get_text().startswith("start z = -2")
+    assert title.get_text().startswith("start z₀ = −2")
     plot.controls["lr"].value = 3.0
-    assert "cross-entropy needs" in plot.status.value
+    assert plot.status.value.startswith("To reach ŷ ≥ 0.9: cross-entropy needs 1 step, MSE 14 steps.")  # "1 step"
+    assert title.get_text().endswith("α = 3")
     assert lines["cross_entropy"][0].get_ydata()[1] > 0.9
     plot.controls["lr"].value = 1.0
     plot.controls["z0"].value = -9.0
-    assert plot.status.value == "To reach ŷ ≥ 0.9: cross-entropy needs 9 steps, MSE 4,105 steps (beyond the 300 drawn)."
+    assert plot.status.value.startswith(
+        "To reach ŷ ≥ 0.9: cross-entropy needs 9 steps, MSE 4,105 steps (beyond the 300 drawn)."
+    )
+
+
+def test_controls_short_labels_tooltips_reset_and_palette():
+    from bpcourse import plots
+
+    plot = S.saturation_race()
+    z0, lr = plot.controls["z0"], plot.controls["lr"]
+    assert (z0.description, lr.description) == ("start z₀", "learning rate α")
+    assert "more saturated" in z0.tooltip and z0.layout.width == "340px"
+    assert [label for label, _ in lr.options] == ["0.3", "1", "3"]  # as the title writes α
+    z0.value, lr.value = -3.0, 0.3
+    plot.reset_button.click()
+    assert (z0.value, lr.value) == (-6.0, 1.0)
+    lines = plot.artists[2]
+    assert lines["mse"][0].get_color() == plots.VERMILLION and lines["mse"][0].get_linestyle() == "--"
+    assert lines["cross_entropy"][0].get_color() == plots.BLUE and lines["cross_entropy"][0].get_linestyle() == "-"
 
 
 @pytest.mark.parametrize("loss, lrs", [("mse", (1.0, 30.0)), ("cross_entropy", (0.3, 3.0))])
@@ -79,3 +102,11 @@ def test_moons_accuracy_is_what_bp_train_gives(loss, lrs):
 def test_the_moons_start_far_from_saturation():
     y0 = S.moons_start(width=4, seed=0)
     assert y0.shape == (120,) and 0.35 < y0.min() and y0.max() < 0.6  # σ′ ≈ ¼ there, not e^{−|z|}
+
+
+def test_a_new_learning_rate_shows_a_busy_state_first():
+    plot = S.saturation_race()
+    assert plot.busy(z0=-6.0, lr=1.0) is None  # the default α is trained when the widget is built
+    assert plot.busy(z0=-6.0, lr=0.3) == "training both losses from z₀ = −6…"
+    plot.controls["lr"].value = 0.3
+    assert plot.busy(z0=-6.0, lr=0.3) is None

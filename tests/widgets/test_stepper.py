@@ -94,14 +94,52 @@ def test_next_stage_reveals_forward_loss_backward_update():
     assert (plot.controls["iteration"].value, plot.controls["stage"].value) == (0, 6)
 
 
-def test_reset_and_new_example():
-    plot = S.stepper(stage=4, iteration=3)
+def test_reset_restores_every_control_and_new_example():
+    plot = S.stepper()
+    assert plot.reset_button is plot.buttons["reset"]  # one reset, beside the stage buttons
+    controls_row = plot.widget.children[0].children
+    assert not any(getattr(w, "description", None) == "reset" for w in controls_row)  # not a second one there
+    plot.controls["lr"].value = 10.0
+    plot.controls["example"].value = 7
+    for _ in range(9):
+        plot.buttons["next"].click()
+    assert (plot.controls["iteration"].value, plot.controls["stage"].value) == (1, 3)
     plot.buttons["reset"].click()
-    assert (plot.controls["iteration"].value, plot.controls["stage"].value) == (0, 0)
+    assert plot.values() == {"stage": 0, "iteration": 0, "lr": 1.0, "example": 0}
+    assert plot.status.value == "<b>Iteration 0, stage 0/6.</b> Press <b>next stage</b> to run the forward pass."
     plot.buttons["new"].click()
     assert plot.controls["example"].value == 1
     assert plot.artists[0].loss_text.get_text() == "label y = 0"
     assert plot.artists[0].node_text["x1"].get_text() == f"$x_1$ = {S.fmt(S.make_example(1)[1][0, 0])}"
+
+
+def test_controls_have_short_labels_tooltips_and_one_format_for_alpha():
+    plot = S.stepper()
+    labels = {k: c.description for k, c in plot.controls.items()}
+    assert labels == {"stage": "stage", "iteration": "iteration", "lr": "learning rate α", "example": "example"}
+    assert all(len(c.description) <= 18 and c.tooltip and c.layout.width for c in plot.controls.values())
+    assert all(b.tooltip for b in plot.buttons.values())
+    lr = plot.controls["lr"]
+    # the readout is the label of the stop, written by number(): the same text as in the title
+    assert [label for label, _ in lr.options][:6] == ["0.01", "0.0178", "0.0316", "0.0562", "0.1", "0.178"]
+    lr.value = lr.options[9][1]
+    assert lr.label == "1.78"
+    assert plot.artists[0].title.get_text().endswith("(α = 1.78)")
+
+
+def test_last_iteration_says_there_is_no_next_one():
+    plot = S.stepper(stage=6, iteration=S.MAX_ITERATIONS - 1)
+    assert plot.status.value.endswith(f"This is the last of the {S.MAX_ITERATIONS} iterations shown.")
+    plot.buttons["next"].click()
+    assert (plot.controls["iteration"].value, plot.controls["stage"].value) == (S.MAX_ITERATIONS - 1, 6)
+
+
+def test_stage_colours_are_okabe_ito():
+    from bpcourse import plots
+
+    assert (S.FORWARD_COLOR, S.BACKWARD_COLOR, S.UPDATE_COLOR) == (plots.BLUE, plots.VERMILLION, plots.BLUISH_GREEN)
+    plot = S.stepper(stage=4)
+    assert plot.artists[0].edge_text[4].get_color() == plots.VERMILLION
 
 
 def test_learning_rate_slider_changes_updates_and_loss_curve():

@@ -45,28 +45,88 @@ def test_epochs_slider_picks_snapshots_without_training():
 
 def test_loss_width_and_dataset_controls_retrain():
     plot = T.training_explorer()
-    assert "α = 1.78, cross_entropy" in plot.status.value
-    assert "100% of the 120 points" in plot.status.value
+    assert plot.status.value == (
+        "moons: n₁ = 8 hidden tanh units, α = 1.78, cross-entropy; after 60 epochs (360 SGD steps) the loss is "
+        "0.0205 and 100% of the 120 points are classified correctly."
+    )
     plot.controls["loss"].value = "mse"
     assert "86% of the 120 points" in plot.status.value
     plot.controls["width"].value = 4
-    assert plot.artists["title"].get_text() == "moons, 2-4-1 net, mse: accuracy 86% after 60 epochs"
+    assert plot.artists["title"].get_text() == "moons, 2-4-1 net, MSE: accuracy 86% after 60 epochs"
+    plot.controls["width"].value = 1
+    assert "n₁ = 1 hidden tanh unit," in plot.status.value  # singular
+    assert "the boundary ŷ = 0.5 is a straight line" in plot.status.value
     plot.controls["dataset"].value = "xor"
     X, _ = T.data("xor")
     np.testing.assert_allclose(plot.artists["points"].get_offsets(), X.T)
+    plot.controls["width"].value = 8
     plot.controls["lr"].value = 10**0.5
-    assert "α = 3.16, mse; after 60 epochs (360 SGD steps) the loss is 0.0012 and 100%" in plot.status.value
+    assert "XOR: n₁ = 8 hidden tanh units, α = 3.16, MSE; after 60 epochs (360 SGD steps) the loss is 0.00" in (
+        plot.status.value
+    )
+    assert "0.0000" not in plot.status.value
+    plot.reset()
+    assert plot.values() == {"dataset": "moons", "width": 8, "lr": 10**0.25, "epochs": 60, "loss": "cross_entropy"}
 
 
-def test_regression_fit_improves_with_epochs():
-    plot = T.regression_explorer()
-    fit = plot.artists["fit"]
-    xs = fit.get_xdata()
-    err_late = np.mean((fit.get_ydata() - np.sin(xs)) ** 2)
-    plot.controls["epochs"].value = 0
-    err_start = np.mean((fit.get_ydata() - np.sin(xs)) ** 2)
-    assert err_late < 0.03 < 0.5 < err_start
-    assert plot.status.value.startswith("n₁ = 8, α = 0.1: after 0 epochs")
+def test_loss_panel_keeps_one_range_across_settings():
+    plot = T.training_explorer()
+    ax2 = plot.artists["ax2"]
+    assert ax2.get_ylim() == pytest.approx(T.LOSS_YLIM["cross_entropy"])
+    plot.controls["width"].value = 2
+    plot.controls["lr"].value = 0.01
+    assert ax2.get_ylim() == pytest.approx(T.LOSS_YLIM["cross_entropy"])
+    plot.controls["loss"].value = "mse"
+    assert ax2.get_ylim() == pytest.approx(T.LOSS_YLIM["mse"])
+    # the corners of the settings stay inside the fixed ranges
+    corners = [
+        ("moons", 16, 1.0, "cross_entropy"),
+        ("xor", 16, 1.0, "cross_entropy"),
+        ("moons", 4, 1.0, "mse"),
+        ("xor", 1, -2.0, "mse"),
+        ("moons", 1, -2.0, "mse"),
+    ]
+    for name, width, x, loss in corners:
+        curve = T.trained(name, width, x, loss).loss
+        lo, hi = T.LOSS_YLIM[loss]
+        assert lo <= np.nanmin(curve) and np.nanmax(curve) <= hi
+    reg = T.regression_explorer()
+    assert reg.artists["ax2"].get_ylim() == pytest.approx(T.LOSS_YLIM["sine"])
+    reg.controls["width"].value = 2
+    assert reg.artists["ax2"].get_ylim() == pytest.approx(T.LOSS_YLIM["sine"])
+
+
+def test_a_run_that_runs_away_is_explained():
+    plot = T.regression_explorer(width=6, log10_lr=0.0)
+    assert plot.status.value == (
+        "n₁ = 6 hidden tanh units, α = 1. This α is too large: in epoch 3 the loss ran away, so bp.train stopped "
+        "the run; the figure shows epoch 2, its last finite state."
+    )
+    plot = T.training_explorer(dataset="xor", width=16, log10_lr=1.0)
+    assert "the loss, 41.9, is above its start, 0.715, and it is still above it" in plot.status.value
+
+
+def test_new_settings_show_a_busy_state_first():
+    assert T.training_message("moons", 3, 10**-1.75, "mse") is not None  # not trained yet
+    T.trained("moons", 3, -1.75, "mse")
+    assert T.training_message("moons", 3, 10**-1.75, "mse") is None
+
+
+def test_controls_and_palette():
+    from bpcourse import plots
+
+    plot = T.training_explorer()
+    labels = [c.description for c in plot.controls.values()]
+    assert labels == ["data", "hidden width n₁", "learning rate α", "epochs", "loss"]
+    assert all(c.tooltip and c.layout.width == "340px" for c in plot.controls.values())
+    assert [label for label, _ in plot.controls["loss"].options] == ["cross-entropy", "MSE"]
+    assert plot.controls["lr"].label == "1.78"
+    from matplotlib.colors import to_hex
+
+    faces = {to_hex(c) for c in plot.artists["points"].get_facecolor()}
+    assert faces == {plots.CLASS_COLORS[0].lower(), plots.CLASS_COLORS[1].lower()}
+    cmap = plot.artists["image"].get_cmap()
+    assert to_hex(cmap(0.0)) == plots.BLUE.lower() and to_hex(cmap(1.0)) == plots.VERMILLION.lower()
 
 
 def test_weight_decay_narrows_the_gap_of_an_overfitting_fit():
