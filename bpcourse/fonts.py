@@ -1,0 +1,157 @@
+"""Chinese figure text without empty boxes: use an installed CJK font for matplotlib, or stay English.
+
+Matplotlib's default font (DejaVu Sans) has no Chinese glyphs: a Chinese label drawn with it is a
+row of boxes ("tofu") and a "Glyph ... missing" warning. So Chinese reaches a figure only through
+``bpcourse.i18n.figure_text(english, chinese)``, which asks ``cjk_active`` first:
+
+- language "zh" and a CJK font installed: matplotlib draws with that font first and DejaVu Sans
+  after it (matplotlib falls back glyph by glyph, so Latin, Greek and the math of ``$...$`` stay as
+  in the English figures; mathtext keeps its own DejaVu fontset), and figure text is Chinese;
+- language "zh" and no CJK font: figure text stays English, and one message goes to the
+  ``bpcourse.fonts`` logger (never to a cell's output, where nbval would see it);
+- language "en": nothing changes.
+
+Finding the font reads matplotlib's font list (``fontManager.ttflist``, from its cache) and never
+rescans the system. A font installed after that cache was written is not in it; the usual files of
+Noto Sans CJK, WenQuanYi, PingFang and Microsoft YaHei are therefore also looked for by path and
+added with ``fontManager.addfont`` (one file, not a rescan). Matplotlib is imported only when a
+figure asks, so ``import bpcourse`` stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # never printed unless the learner configures logging
+
+# Preferred first: Simplified-Chinese faces, then the Japanese face of the same Noto/Source Han
+# collection (the first face of Debian's NotoSansCJK-Regular.ttc), then the systems' own fonts.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans CJK JP",
+    "Source Han Sans",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Heiti SC",
+)
+KNOWN_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian, Ubuntu: fonts-noto-cjk
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",  # Arch
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",  # Fedora
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",  # Debian: fonts-wqy-zenhei
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian: fonts-wqy-microhei
+    "/System/Library/Fonts/PingFang.ttc",  # macOS
+    "C:/Windows/Fonts/msyh.ttc",  # Windows: Microsoft YaHei
+)
+NO_FONT_MESSAGE = (
+    "no CJK font found for matplotlib (looked for %s): figure text stays English. "
+    "Install one, e.g. `apt-get install fonts-noto-cjk`, then delete matplotlib's font cache "
+    "(%s/fontlist-*.json) and restart the kernel"
+)
+
+_state: dict = {"searched": False, "font": None, "file": None, "charmap": None, "saved_rc": None, "told": False}
+
+
+def find_cjk_font() -> str | None:
+    """The family name of an installed CJK font matplotlib can use, the preferred one first; None if none.
+
+    Searched once per process (matplotlib's cached font list, then the known files).
+    """
+    if _state["searched"]:
+        return _state["font"]
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+
+    def pick():
+        by_name = {}
+        for entry in manager.ttflist:
+            by_name.setdefault(entry.name, entry.fname)
+        for family in CJK_FAMILIES:
+            if family in by_name:
+                return family, by_name[family]
+        return None, None
+
+    font, path = pick()
+    if font is None:
+        for candidate in KNOWN_FILES:
+            if os.path.isfile(candidate):
+                try:
+                    manager.addfont(candidate)
+                except (OSError, RuntimeError, ValueError):  # unreadable by FreeType: try the next one
+                    continue
+                font, path = pick()
+                if font is not None:
+                    break
+    _state.update(searched=True, font=font, file=path)
+    return font
+
+
+def covers(text: str) -> bool:
+    """Whether the CJK font has a glyph for every CJK character of ``text`` (others fall back to DejaVu Sans)."""
+    if find_cjk_font() is None:
+        return False
+    if _state["charmap"] is None:
+        from matplotlib.ft2font import FT2Font
+
+        _state["charmap"] = set(FT2Font(_state["file"]).get_charmap())
+    return all(ord(ch) in _state["charmap"] for ch in text if ord(ch) >= 0x2E80)
+
+
+def configure(language: str) -> bool:
+    """Set matplotlib's fonts for ``language`` ('en' or 'zh'); True when Chinese figure text can be drawn.
+
+    For 'zh' with a CJK font: ``font.sans-serif`` becomes [that font, the previous list...]. For 'en'
+    (or no font): the previous settings come back. Logs once when 'zh' finds no font.
+    """
+    import matplotlib as mpl
+
+    if language != "zh":
+        _restore(mpl)
+        return False
+    font = find_cjk_font()
+    if font is None:
+        _restore(mpl)
+        if not _state["told"]:
+            _state["told"] = True
+            log.warning(NO_FONT_MESSAGE, ", ".join(CJK_FAMILIES), mpl.get_cachedir())
+        return False
+    if _state["saved_rc"] is None:
+        _state["saved_rc"] = {key: mpl.rcParams[key] for key in ("font.family", "font.sans-serif")}
+    rest = [name for name in _state["saved_rc"]["font.sans-serif"] if name != font]
+    mpl.rcParams["font.family"] = ["sans-serif"]
+    mpl.rcParams["font.sans-serif"] = [font, *rest]
+    return True
+
+
+def _restore(mpl) -> None:
+    saved = _state["saved_rc"]
+    if saved is not None:
+        mpl.rcParams.update(saved)
+        _state["saved_rc"] = None
+
+
+def cjk_active(language: str) -> bool:
+    """Whether figure text in ``language`` may be Chinese now (configures matplotlib's fonts if needed)."""
+    if language != "zh":
+        return False
+    return configure(language)
+
+
+def reset() -> None:
+    """Forget the search and restore matplotlib's fonts (for tests, and after installing a font)."""
+    try:
+        import matplotlib as mpl
+
+        _restore(mpl)
+    except ImportError:
+        pass
+    _state.update(searched=False, font=None, file=None, charmap=None, saved_rc=None, told=False)
