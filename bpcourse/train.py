@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import formatting
 from . import optim as _optim
 from .errors import (
     BPCourseError,
@@ -168,15 +169,19 @@ def train(
 
     def diverged(at: int, where: str, what: str) -> History:
         history.diverged_at = at
+        lr, smaller = formatting.number(optimizer.lr), formatting.number(optimizer.lr / 10)
         history.message = (
-            f"training stopped {where}: {what}. "
-            f"The learning rate {optimizer.lr:g} is probably too large; try {optimizer.lr / 10:g}."
+            f"training stopped {where}: {what}. The learning rate {lr} is probably too large; try {smaller}."
         )
         if on_diverge == "raise":
             raise TrainingDiverged(history.message)
         return history
 
     step, limit = 0, np.inf
+
+    def at(step: int, epoch: int) -> str:  # full batch: a step is an epoch, so name only the step
+        return f"at step {step} (epoch {epoch})" if bs < m else f"at step {step}"
+
     for epoch in epoch_iter:
         perm = rng.permutation(m) if bs < m else np.arange(m)
         for start in range(0, m, bs):
@@ -189,15 +194,15 @@ def train(
                     limit = DIVERGENCE_FACTOR * max(1.0, L)
             # A NaN or inf in any dW^l shows in its norm; db^l comes from the same δ^l.
             if not np.isfinite(L):
-                return diverged(step, f"at step {step} (epoch {epoch})", f"the loss became {L}")
+                return diverged(step, at(step, epoch), f"the loss became {L}")
             if not np.isfinite(norms).all():
-                return diverged(step, f"at step {step} (epoch {epoch})", "the gradient became inf or NaN")
+                return diverged(step, at(step, epoch), "the gradient became inf or NaN")
             if L > limit:
                 what = (
                     f"the loss {L:.3g} exceeded {limit:.3g} = {DIVERGENCE_FACTOR:g} × max(1, its first value "
                     f"{history.step_loss[0]:.3g})"
                 )
-                return diverged(step, f"at step {step} (epoch {epoch})", what)
+                return diverged(step, at(step, epoch), what)
             history.step_loss.append(L)
             history.grad_norms.append(norms)
             if clip is not None:
@@ -210,7 +215,8 @@ def train(
             if X_e is not None:
                 L_e = _evaluate(net, X_e, Y_e, losses, accs)
                 if not np.isfinite(L_e):  # the last update overflowed; the next step would see it
-                    return diverged(step + 1, f"after epoch {epoch} (step {step})", f"the {which} loss became {L_e}")
+                    where = f"after epoch {epoch} (step {step})" if bs < m else f"after step {step}"
+                    return diverged(step + 1, where, f"the {which} loss became {L_e}")
         if progress:
             epoch_iter.set_postfix(loss=f"{history.loss[-1]:.4f}")
         if callback is not None and callback(epoch, history, net) is False:

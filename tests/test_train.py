@@ -106,6 +106,15 @@ def test_clip_caps_the_update():
     assert step == pytest.approx(1e-3, rel=1e-9)  # lr · max_norm
 
 
+def test_a_full_batch_run_names_the_step_only():
+    X, Y = bp.datasets.sine(40, seed=0)
+    net = bp.MLP([1, 16, 1], hidden="relu", output="identity", loss="mse", seed=0)
+    history = bp.train(net, X, Y, bp.optim.SGD(lr=0.562341), epochs=50, batch_size=None, on_diverge="stop")
+    assert history.diverged_at == 3
+    assert history.message.startswith("training stopped at step 3: the loss 8.75e+06 exceeded")
+    assert history.message.endswith("The learning rate 0.562 is probably too large; try 0.0562.")
+
+
 def test_divergence_raises_naming_step_and_smaller_lr():
     """The loss 2.21 → 4.8e26 → 4.8e104 → inf: the runaway criterion stops it at step 2, before the inf of step 4."""
     X, Y = bp.datasets.sine(40, seed=0)
@@ -114,7 +123,7 @@ def test_divergence_raises_naming_step_and_smaller_lr():
         bp.train(net, X, Y, bp.optim.SGD(lr=1e6), epochs=50, batch_size=10)
     assert str(err.value) == (
         "training stopped at step 2 (epoch 1): the loss 4.81e+26 exceeded 2.21e+06 = 1e+06 × max(1, its first "
-        "value 2.21). The learning rate 1e+06 is probably too large; try 100000."
+        "value 2.21). The learning rate 1e+06 is probably too large; try 1e+05."
     )
 
 
