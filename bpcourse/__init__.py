@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import importlib
 
-from . import activations, datasets, gradcheck, initializers, layers, losses, optim
+from . import activations, autodiff, datasets, gradcheck, initializers, layers, losses, optim
 from .errors import BPCourseError, TrainingDiverged
+from .i18n import set_language
 from .network import MLP
 from .train import History, train
 
@@ -37,10 +38,12 @@ __all__ = [
     "BPCourseError",
     "TrainingDiverged",
     "activations",
+    "autodiff",
     "datasets",
     "gradcheck",
     "initializers",
     "layers",
     "losses",
     "optim",
+    "set_language",
 ]

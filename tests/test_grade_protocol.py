@@ -90,6 +90,39 @@ def test_a_network_comes_back_as_a_library_network_with_its_parameters():
     assert np.array_equal(back.predict(X), net.predict(X))
 
 
+def test_the_librarys_caches_come_back_as_their_own_named_tuples():
+    net = bp.MLP([3, 4, 4, 2], hidden="tanh", batchnorm=True, seed=2)
+    _, caches = net.forward_cache(np.random.default_rng(0).normal(size=(3, 5)), training=True)
+    for callables in (True, False):  # the worker reading a request, the grader reading a reply
+        back = roundtrip(caches, callables=callables)
+        assert [type(c) for c in back] == [type(c) for c in caches] == [bp.network.LayerCache] * 3
+        assert type(back[0].linear) is bp.layers.LinearCache and type(back[0].batchnorm) is bp.layers.BatchNormCache
+        assert type(back[2].activation) is bp.layers.ActivationCache and back[2].batchnorm is None
+        assert np.array_equal(back[1].linear.W, caches[1].linear.W) and back[0].activation.name == "tanh"
+        assert back[0].batchnorm.training is True
+    assert P.encode(caches[0].linear, strict=True)["$ntuple"][0] == "bpcourse.layers.LinearCache"
+
+
+def test_other_named_tuples_go_as_plain_tuples_and_no_other_type_is_rebuilt():
+    from typing import NamedTuple
+
+    class Pair(NamedTuple):
+        a: int
+        b: int
+
+    back = roundtrip(Pair(1, 2))
+    assert back == (1, 2) and type(back) is tuple
+    assert type(roundtrip(bp.check.report.Section("3", 1, "x"))) is tuple  # a library named tuple outside the list
+    for line in (
+        b'{"v": {"$ntuple": ["bpcourse.check.report.Section", [{"$tuple": []}]]}}',
+        b'{"v": {"$ntuple": ["os.system", ["ls"]]}}',
+        b'{"v": {"$ntuple": ["bpcourse.layers.LinearCache", [1]]}}',
+        b'{"v": {"$ntuple": ["bpcourse.layers.LinearCache"]}}',
+    ):
+        with pytest.raises(P.ProtocolError):
+            P.decode(P.loads(line)["v"], (), callables=True)
+
+
 def test_references_to_the_arguments_come_back_as_the_same_objects():
     params = {"W1": np.ones((2, 2))}
     args = (params, 0.1)

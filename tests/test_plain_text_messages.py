@@ -19,6 +19,8 @@ TEX = re.compile(
     r"|\\(?:frac|partial|delta|sigma|top|odot|sum|mathrm|cdot|nabla|ell)\b"  # \frac, \partial, …
 )
 
+MARKERS = re.compile(r"[.,ov^<>1-8spP*hHxXDd|_+-]+")
+
 
 def tex_in_strings(path: Path) -> list[str]:
     name = path.relative_to(PACKAGE.parent) if path.is_relative_to(PACKAGE.parent) else path.name
@@ -32,6 +34,8 @@ def tex_in_strings(path: Path) -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            if MARKERS.fullmatch(node.value):  # matplotlib marker codes such as "osD^v"
+                continue
             plain = re.sub(r"\$[^$]*\$", "", node.value)
             found += [f"{name}:{node.lineno}: {m.group(0)!r} in {node.value[:80]!r}" for m in TEX.finditer(plain)]
     return found

@@ -100,6 +100,23 @@ DECLARED: dict[str, tuple[str, ...]] = {
     "ex03_numerical_gradient": ("gradcheck.numerical_gradient",
                                 "check.derivation._differences", "check.derivation.NUMERICAL_GRADIENT"),
     "ex03_q1": (), "ex03_q2": (),
+    # chapter 3b: the engine's sweep, its rule table and its internal rules, and whatever computes the item's
+    # result (finite differences included) count as the library's answer; bp.layers.batchnorm_backward and the
+    # activations' derivatives stay allowed in model_backward, which is about the loop through the layers
+    "ex03b_backprop": ("autodiff.backward", "autodiff.Node.backward",
+                       "check.graphs._backprop", "check.graphs.BACKPROP"),
+    "ex03b_vjp_rules": ("autodiff.VJP", "autodiff._mul", "autodiff._tanh", "autodiff._matmul",
+                        "layers.linear_backward", "layers.activation_backward",
+                        "check.graphs._mul", "check.graphs.MUL", "check.graphs._tanh", "check.graphs.TANH",
+                        "check.graphs._matmul", "check.graphs.MATMUL"),
+    "ex03b_model_backward": ("layers.linear_backward", "layers.activation_backward", "MLP.backward", "MLP._backward",
+                             "MLP.gradients", "MLP.loss_and_gradients", "MLP._loss_and_gradients",
+                             "autodiff.mlp_graph", "check.graphs._model_backward", "check.graphs.MODEL_BACKWARD"),
+    "ex03b_softplus": ("autodiff.backward", "autodiff.Node.backward", "gradcheck.numerical_gradient",
+                       "check.graphs._softplus_backward", "check.graphs.SOFTPLUS"),
+    "ex03b_huber": ("autodiff.backward", "autodiff.Node.backward", "gradcheck.numerical_gradient",
+                    "check.graphs._huber_backward", "check.graphs.HUBER", "check.graphs.HUBER_CHECKED"),
+    "ex03b_q1": (), "ex03b_q2": (),
     "ex04_layer_grad_norms": ("train.layer_grad_norms", "train._layer_grad_norms",
                               "check.limitations._layer_norms", "check.limitations.LAYER_NORMS"),
     # initializers.normal with scale = the item's std draws exactly the item's W

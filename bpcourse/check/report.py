@@ -32,6 +32,7 @@ CHAPTER_FILES = {
     "1": "01_principles",
     "2": "02_steps",
     "3": "03_derivation",
+    "3b": "03b_graphs_autodiff",
     "4": "04_limitations",
     "5": "05_improvements",
     "6": "06_capstone",

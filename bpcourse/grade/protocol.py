@@ -14,6 +14,9 @@ Nothing on this wire can carry code (no pickle). What may cross:
   stays visible to the checks;
 - a network (``{"$network": …}``): its sizes, its settings and its parameters; the grader rebuilds a
   ``bp.MLP`` and computes its predictions itself;
+- one of the library's own cache types (``NAMEDTUPLES``: ``LayerCache``, ``LinearCache``, ``ActivationCache``,
+  ``BatchNormCache``) as ``{"$ntuple": [dotted type name, [fields…]]}``, so that it comes back as that type
+  (``cache.linear.W`` works on either side); any other named tuple goes as a plain tuple;
 - an iterator or generator as ``{"$iterator": …}``, without its values (the checks ask for a list or array);
 - anything else as ``{"$opaque": type name}``: the checks see an object of that type name with no attributes,
   which they judge as a wrong answer ("returned a Foo ...").
@@ -38,6 +41,13 @@ MAX_DEPTH = 40
 ALLOWED_PREFIXES = ("bpcourse.", "numpy.")
 _KINDS = "biufc"  # bool, signed, unsigned, float, complex
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+# the library's named tuples that travel as themselves (by dotted name; no other type is ever rebuilt)
+NAMEDTUPLES = (
+    "bpcourse.layers.LinearCache",
+    "bpcourse.layers.ActivationCache",
+    "bpcourse.layers.BatchNormCache",
+    "bpcourse.network.LayerCache",
+)
 
 
 class ProtocolError(Exception):
@@ -142,7 +152,9 @@ def encode(x, refs: dict[int, list] | None = None, depth: int = 0, strict: bool 
     if isinstance(x, np.random.Generator):
         return {"$rng": _plain(x.bit_generator.state)}
     if isinstance(x, tuple):
-        return {"$tuple": [encode(v, refs, depth + 1, strict) for v in x]}
+        values = [encode(v, refs, depth + 1, strict) for v in x]
+        kind = _named_tuple(type(x))
+        return {"$ntuple": [kind, values]} if kind is not None else {"$tuple": values}
     if isinstance(x, list):
         return [encode(v, refs, depth + 1, strict) for v in x]
     if isinstance(x, dict):
@@ -159,6 +171,28 @@ def encode(x, refs: dict[int, list] | None = None, depth: int = 0, strict: bool 
     if net is not None:
         return {"$network": encode(net, None, depth + 1)}
     return {"$opaque": type(x).__name__}
+
+
+def _named_tuple(cls) -> str | None:
+    """The dotted name of one of the library's ``NAMEDTUPLES`` if ``cls`` is that very class, else None."""
+    name = f"{getattr(cls, '__module__', '')}.{getattr(cls, '__qualname__', '')}"
+    if name not in NAMEDTUPLES:
+        return None
+    try:
+        return name if resolve(name) is cls else None
+    except ProtocolError:
+        return None
+
+
+def _rebuild_named_tuple(v, decoded: list):
+    """``NAMEDTUPLES`` type ``v[0]`` with the decoded fields; a name outside the list, or a wrong count, is refused."""
+    name = v[0]
+    if not isinstance(name, str) or name not in NAMEDTUPLES:
+        raise ProtocolError(f"not one of the library's named tuples: {name!r:.80}")
+    cls = resolve(name)
+    if not (isinstance(cls, type) and issubclass(cls, tuple) and len(getattr(cls, "_fields", ())) == len(decoded)):
+        raise ProtocolError(f"{name} takes {len(getattr(cls, '_fields', ()))} fields, not {len(decoded)}")
+    return cls(*decoded)
 
 
 def _array(a: np.ndarray) -> dict:
@@ -206,6 +240,8 @@ def decode(x, args: tuple | list | None = None, depth: int = 0, callables: bool 
     (tag, v), sub = next(iter(x.items())), depth + 1
     if tag == "$tuple" and isinstance(v, list):
         return tuple(decode(e, args, sub, callables, state) for e in v)
+    if tag == "$ntuple" and isinstance(v, list) and len(v) == 2 and isinstance(v[1], list):
+        return _rebuild_named_tuple(v, [decode(e, args, sub, callables, state) for e in v[1]])
     if tag == "$dict" and isinstance(v, dict):
         return {k: decode(e, args, sub, callables, state) for k, e in v.items()}
     if tag == "$pairs" and isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
