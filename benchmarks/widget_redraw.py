@@ -7,8 +7,10 @@
 Discovery: every module ``bpcourse/widgets/<topic>.py`` with a dict ``WIDGETS = {name: constructor}``.
 Each widget is built once, then each of its controls is moved ``--nudges`` times with
 ``bpcourse.widgets.base.nudge`` (sliders step and wrap, dropdowns cycle, checkboxes flip); the time of
-every redraw comes from ``WidgetPlot.redraw_seconds``. Printed per widget and control: the median and
-the worst redraw, flagged when the median exceeds 100 ms (the course's budget). The baseline, measured
+every redraw comes from ``WidgetPlot.redraw_seconds``. Nothing is warmed up first: the nudges include
+every first visit of a setting (the redraws that may train). Printed per widget and control: the median
+and the worst redraw, the worst first visit (a control value not shown before), flagged when the median
+exceeds 100 ms (the course's budget). The baseline, measured
 in the same run for each figure size: rendering an empty figure of that size to PNG the same way;
 "x empty" is a redraw's median over that baseline, a figure that machine load affects far less.
 """
@@ -90,15 +92,21 @@ def bench_widget(constructor, nudges):
     t0 = time.perf_counter()
     plot = constructor()
     build = time.perf_counter() - t0
-    per_control = {}
+    per_control, first = {}, {}
+    seen = {repr(plot.values())}
     for name, control in plot.controls.items():
-        times = []
+        times, firsts = [], []
         for _ in range(nudges):
             before = len(plot.redraw_seconds)
             base.nudge(control)
             times.extend(plot.redraw_seconds[before:])
+            state = repr(plot.values())
+            if state not in seen:  # a setting of all the controls that was not drawn before
+                seen.add(state)
+                firsts.extend(plot.redraw_seconds[before:])
         per_control[control_label(name, control)] = times
-    return build, tuple(plot.fig.get_size_inches()), per_control
+        first[control_label(name, control)] = firsts
+    return build, tuple(plot.fig.get_size_inches()), per_control, first
 
 
 def main():
@@ -112,7 +120,10 @@ def main():
     print(f"widget_redraw: {args.nudges} nudges per control; budget {BUDGET * 1e3:.0f} ms median per redraw")
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; matplotlib {matplotlib.__version__}")
     print()
-    head = f"{'module':<20} {'widget':<22} {'control':<34} {'n':>3} {'median ms':>9} {'max ms':>8} {'x empty':>7}  flag"
+    head = (
+        f"{'module':<20} {'widget':<22} {'control':<34} {'n':>3} {'median ms':>9} {'max ms':>8} {'x empty':>7} "
+        f"{'1st visits':>10} {'their max':>9}  flag"
+    )
     print(head)
     print("-" * len(head))
     slow, failures, n_rows = [], [], 0
@@ -125,7 +136,7 @@ def main():
             if args.only and args.only not in mod_name and args.only not in wname:
                 continue
             try:
-                build, figsize, per_control = bench_widget(constructor, args.nudges)
+                build, figsize, per_control, first = bench_widget(constructor, args.nudges)
             except Exception as exc:
                 failures.append(f"{mod_name}.{wname}: {exc!r}")
                 print(f"{mod_name:<20} {wname:<22} ERROR {exc!r}")
@@ -143,9 +154,11 @@ def main():
                 flag = "SLOW" if med > BUDGET else ""
                 if flag:
                     slow.append(f"{wname}/{cname} {med * 1e3:.0f} ms")
+                firsts = first[cname]
+                worst_first = f"{max(firsts) * 1e3:>9.1f}" if firsts else f"{'—':>9}"
                 print(
                     f"{'':<20} {'':<22} {cname:<34} {len(times):>3} {med * 1e3:>9.1f} {max(times) * 1e3:>8.1f} "
-                    f"{med / empty:>7.1f}  {flag}"
+                    f"{med / empty:>7.1f} {len(firsts):>10} {worst_first}  {flag}"
                 )
             print(
                 f"{'':<20} {'':<22} {'baseline: empty figure to PNG':<34} {10:>3} "

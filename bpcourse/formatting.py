@@ -1,6 +1,6 @@
 """One format for a number wherever a learner reads it: a widget's readout, a title, a status line, a message.
 
-    number(5.623) → "5.62"    number(0.562341) → "0.562"    number(1.0) → "1"    number(1e-5) → "1e-05"
+number(5.623) → "5.62"    number(0.562341) → "0.562"    number(1.0) → "1"    number(1e-5) → "1e-05"
 """
 
 from __future__ import annotations

@@ -284,9 +284,7 @@ DB_NO_MEAN = define(
     N_("your db is m = {m} times too large: BP3 averages over the batch, db = (1/m) Σ over the columns of Δ"),
 )
 M_FROM_ROWS = define("m_from_rows", N_("m is the number of examples, the columns: delta.shape[1], not delta.shape[0]"))
-DW_NOT_TRANSPOSED = define(
-    "dw_not_transposed", N_("dW = Δ (Aˡ⁻¹)ᵀ: A_prev must be transposed, delta @ A_prev.T / m")
-)
+DW_NOT_TRANSPOSED = define("dw_not_transposed", N_("dW = Δ (Aˡ⁻¹)ᵀ: A_prev must be transposed, delta @ A_prev.T / m"))
 DW_ORDER = define(
     "dw_order", N_("dW = Δ (Aˡ⁻¹)ᵀ has shape (nₗ, nₗ₋₁): delta first, then A_prev.T, delta @ A_prev.T / m")
 )

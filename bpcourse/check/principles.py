@@ -38,9 +38,7 @@ LEARNING_RATE = Section("1", 5, "The learning rate: crawl, converge, diverge")
 
 SIGMA_OF_MINUS_Z = define("sigma_of_minus_z", N_("wrong sign: you computed σ(−z) = 1/(1 + eᶻ); σ(z) = 1/(1 + e⁻ᶻ)"))
 DENOMINATOR_MINUS = define("denominator_minus", N_("the denominator is 1 + e⁻ᶻ, not 1 − e⁻ᶻ"))
-NO_RECIPROCAL = define(
-    "no_reciprocal", N_("σ(z) = 1/(1 + e⁻ᶻ): you returned e⁻ᶻ (or 1 + e⁻ᶻ) without the 1/(…)")
-)
+NO_RECIPROCAL = define("no_reciprocal", N_("σ(z) = 1/(1 + e⁻ᶻ): you returned e⁻ᶻ (or 1 + e⁻ᶻ) without the 1/(…)"))
 PRIME_OF_Z = define("prime_of_z", N_("σ′(z) = σ(z)(1 − σ(z)) uses σ(z), not z: apply sigmoid first"))
 PRIME_IS_SIGMA = define("prime_is_sigma", N_("that is σ(z) itself: multiply it by (1 − σ(z))"))
 PRIME_MISSING_SIGMA = define("prime_missing_sigma", N_("the factor σ(z) is missing: σ′(z) = σ(z)(1 − σ(z))"))

@@ -17,30 +17,33 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import activations, datasets, losses, optim
 from ..network import MLP
+from ..plots import BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, VERMILLION
 from ..train import layer_grad_norms, train
 from . import base
 from ._speed import Backdrop, blas_single_thread, prebake
 
 NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "elu": "ELU"}
-COLORS = {"sigmoid": "#1f77b4", "tanh": "#9467bd", "relu": "#d62728", "leaky_relu": "#ff7f0e", "elu": "#2ca02c"}
-STYLES = {
-    "sigmoid": "-",
-    "tanh": "-",
-    "relu": "-",
-    "leaky_relu": "--",
-    "elu": "-.",
-}  # the ReLU family overlaps for z > 0
+COLORS = {"sigmoid": BLUE, "tanh": REDDISH_PURPLE, "relu": VERMILLION, "leaky_relu": ORANGE, "elu": BLUISH_GREEN}
+# a second cue besides the colour: the line style (the ReLU family overlaps for z > 0); in depth_flow also the marker
+STYLES = {"sigmoid": "-", "tanh": (0, (5, 1, 1, 1)), "relu": "-", "leaky_relu": "--", "elu": "-."}
+MARKERS = {"sigmoid": "o", "tanh": "s", "relu": "^", "leaky_relu": "v", "elu": "D"}
 Z_GRID = np.linspace(-6.0, 6.0, 601)
 
 
 def activation_explorer() -> base.WidgetPlot:
     """Tick activations to compare σ(z) (left) and σ′(z) (right) on −range ≤ z ≤ range."""
     controls = {
-        k: base.W.Checkbox(value=True, description=LABELS[k], indent=False, layout=base.W.Layout(width="110px"))
+        k: base.W.Checkbox(
+            value=True,
+            description=LABELS[k],
+            tooltip=f"show {LABELS[k]} and its derivative",
+            indent=False,
+            layout=base.W.Layout(width="110px"),
+        )
         for k in NAMES
     }
-    controls["z_range"] = base.slider("z range ±", 4.0, 1.0, 6.0, 1.0, fmt=".0f")
+    controls["z_range"] = base.slider("z range ±", 4.0, 1.0, 6.0, 1.0, fmt=".0f", tooltip="the plots show −r ≤ z ≤ r")
 
     def setup(fig):
         ax_f, ax_d = fig.subplots(1, 2)
@@ -78,12 +81,13 @@ def activation_explorer() -> base.WidgetPlot:
         a["backdrop"].update()
         shown = [k for k in NAMES if ticked[k]]
         z = np.array([-z_range, 0.0, z_range])
+        r = base.number(z_range)
         parts = [
-            f"{LABELS[k]}: σ′(−{z_range:g}) = {activations.ACTIVATIONS[k][1](z)[0]:.3g}, "
-            f"σ′(+{z_range:g}) = {activations.ACTIVATIONS[k][1](z)[2]:.3g}"
+            f"{LABELS[k]}: σ′(−{r}) = {base.number(activations.ACTIVATIONS[k][1](z)[0])}, "
+            f"σ′(+{r}) = {base.number(activations.ACTIVATIONS[k][1](z)[2])}"
             for k in shown
         ]
-        return "; ".join(parts)
+        return "; ".join(parts) if parts else "tick at least one activation to draw it"
 
     plot = base.WidgetPlot(controls, draw, "Activation functions and their derivatives", figsize=(10, 3.6), setup=setup)
     prebake(plot, "z_range", np.arange(1.0, 7.0))  # each range has its own ticks
@@ -128,16 +132,19 @@ def depth_flow() -> base.WidgetPlot:
         for k in NAMES:
             gradient_flow(k, depth, "he")
     controls = {
-        "depth": base.slider("hidden layers", 10, DEPTHS[0], DEPTHS[-1], DEPTHS.step),
-        "init": base.dropdown("initialization", ["he", "xavier", "normal"], "he"),
+        "depth": base.slider("hidden layers", 10, DEPTHS[0], DEPTHS[-1], DEPTHS.step, tooltip="hidden layers of 64"),
+        "init": base.dropdown(
+            "initialization", ["he", "xavier", "normal"], "he", tooltip="how the initial weights are drawn"
+        ),
     }
 
     def setup(fig):
         ax_g, ax_a = fig.subplots(1, 2)
         g_lines, a_lines = {}, {}
         for k in NAMES:
-            (g_lines[k],) = ax_g.semilogy([], [], marker="o", markersize=3, color=COLORS[k], label=LABELS[k])
-            (a_lines[k],) = ax_a.semilogy([], [], marker="o", markersize=3, color=COLORS[k], label=LABELS[k])
+            style = dict(marker=MARKERS[k], markersize=3, color=COLORS[k], ls=STYLES[k], label=LABELS[k])
+            (g_lines[k],) = ax_g.semilogy([], [], **style)
+            (a_lines[k],) = ax_a.semilogy([], [], **style)
         ax_g.set_xlabel("layer l (1 = next to the input)")
         ax_g.set_ylabel(r"$\|\partial L / \partial W^l\|$ (log scale)")
         ax_g.set_title("backward: gradient norm per layer")
@@ -165,7 +172,7 @@ def depth_flow() -> base.WidgetPlot:
             flow = gradient_flow(k, int(depth), init)
             a["g"][k].set_data(np.arange(1, depth + 2), np.maximum(flow.grad_norms, 1e-300))
             a["a"][k].set_data(np.arange(1, depth + 1), np.maximum(flow.act_std, 1e-300))
-            parts.append(f"{LABELS[k]}: ‖∂L/∂W¹‖/‖∂L/∂W^L‖ = {flow.grad_norms[0] / flow.grad_norms[-1]:.1e}")
+            parts.append(f"{LABELS[k]}: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = {base.number(flow.grad_norms[0] / flow.grad_norms[-1], 2)}")
         a["backdrop"].update()
         scale = " (σ = 0.01)" if init == "normal" else ""
         return f"init '{init}'{scale}, {depth} hidden layers of 64 — " + "; ".join(parts)
@@ -228,6 +235,9 @@ def plot_dying_relu(ax, results: dict) -> None:
             smooth,
             color=COLORS[hidden],
             ls="-" if shift == 0 else "-.",
+            marker=MARKERS[hidden],  # a second cue besides the colour
+            markevery=40,
+            markersize=4,
             label=label,
         )
     ax.set_xlabel("step (mini-batch of 32)")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 import ipywidgets as W
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -147,11 +148,12 @@ class WidgetPlot:
         Nothing is redrawn on leaving: call ``redraw()`` yourself, or let the control change
         that triggered the block redraw once when its own turn comes.
         """
+        outer = self._paused  # nested blocks (an observer pausing inside reset()) keep the outer pause
         self._paused = True
         try:
             yield self
         finally:
-            self._paused = False
+            self._paused = outer
 
     def _on_change(self, change) -> None:
         if not self._paused:
@@ -220,6 +222,28 @@ def slider(
     if isinstance(value, int) and isinstance(step, int):
         return W.IntSlider(**common)
     return W.FloatSlider(readout_format=fmt or ".2f", **common)
+
+
+def log_slider(description: str, value: float, exponents, tooltip: str | None = None) -> W.SelectionSlider:
+    """A slider over the values 10**e, e in ``exponents``, whose readout is ``number(value)``.
+
+    A ``FloatLogSlider`` formats its readout in the browser (d3-format: ".3g" shows 0.1 as "0.100",
+    ".2g" shows 5.62 as "5.6"), so it cannot agree with the titles and status lines, which use
+    ``number``. Here every stop carries its own label, written by ``number``. ``value`` is moved to
+    the nearest stop. Arrow keys step through the stops, as on any ipywidgets slider.
+    """
+    values = [10.0 ** float(round(float(e), 2)) for e in exponents]
+    nearest = values[int(np.argmin(np.abs(np.log10(values) - np.log10(float(value)))))]
+    return W.SelectionSlider(
+        options=[(number(v), v) for v in values],
+        value=nearest,
+        continuous_update=False,
+        description=description,
+        description_allow_html=False,
+        tooltip=tooltip or description,
+        style={"description_width": LABEL_WIDTH},
+        layout=W.Layout(width=CONTROL_WIDTH),
+    )
 
 
 def dropdown(description: str, options, value=None, tooltip: str | None = None, **kw):

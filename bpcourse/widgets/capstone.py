@@ -23,6 +23,7 @@ import numpy as np
 from .. import datasets, optim
 from ..errors import skip_checks
 from ..network import MLP
+from ..plots import BAD, GOOD, NEUTRAL
 from ..train import train
 from . import base
 from ._speed import blas_single_thread
@@ -102,44 +103,91 @@ def digit_browser(net=None, X=None, y=None) -> base.WidgetPlot:
     """Step through test digits (or only the mistakes): the image and the network's 10 probabilities.
 
     net, X (64, m), y (m,): a trained classifier and labeled digits; by default ``default_model()``.
+    The slider counts from 1 to the number of digits shown: ticking "only mistakes" makes it run over
+    the mistakes only, so End goes to the last one.
     """
     if net is None:
         net, X, y = default_model()
     P = net.forward(X)  # (10, m) softmax probabilities, computed once
     pred = P.argmax(axis=0)
     mistakes = np.flatnonzero(pred != y)
+    everything = np.arange(X.shape[1])
+
+    def pool(only_mistakes: bool) -> np.ndarray:
+        return mistakes if only_mistakes and mistakes.size else everything
+
+    start = pool(True)
     controls = {
-        "only_mistakes": base.W.Checkbox(value=True, description="only misclassified", indent=False),
-        "index": base.slider("digit #", 0, 0, X.shape[1] - 1, 1),
+        "only_mistakes": base.W.Checkbox(
+            value=True,
+            description="only mistakes",
+            tooltip="step through the misclassified test digits only",
+            indent=False,
+            layout=base.W.Layout(width="150px"),
+        ),
+        "index": base.slider("digit", 1, 1, max(start.size, 1), 1, tooltip="which digit of those shown, from 1"),
     }
+    made = {}
+
+    def follow_filter(change):
+        # The slider's range is the digits shown, 1 … n; silently, so the plot's own observer of the
+        # checkbox (registered after this one) redraws once.
+        index, plot = controls["index"], made["plot"]
+        was, plot._paused = plot._paused, True  # also inside reset's own pause, which must stay on
+        try:
+            index.max = max(pool(change["new"]).size, 1)
+            index.value = min(index.value, index.max)
+        finally:
+            plot._paused = was
+
+    controls["only_mistakes"].observe(follow_filter, names="value")
 
     def setup(fig):
         ax_img, ax_p = fig.subplots(1, 2, width_ratios=[1, 1.6])
         img = ax_img.imshow(np.zeros((8, 8)), cmap="gray_r", vmin=0, vmax=1)
         ax_img.set_xticks([])
         ax_img.set_yticks([])
-        bars = ax_p.bar(range(10), np.zeros(10), color="#9e9e9e")
+        bars = ax_p.bar(range(10), np.zeros(10), color=NEUTRAL, edgecolor="black", linewidth=0.6)
         ax_p.set_xticks(range(10))
         ax_p.set_ylim(0, 1.05)
         ax_p.set_xlabel("digit k")
         ax_p.set_ylabel(r"predicted probability $\hat y_k$")
         ax_p.grid(True, axis="y", alpha=0.3)
+        from matplotlib.patches import Patch
+
+        ax_p.legend(
+            handles=[
+                Patch(facecolor=GOOD, edgecolor="black", label="true digit"),
+                Patch(facecolor=BAD, edgecolor="black", hatch="///", label="wrong prediction"),
+            ],
+            fontsize=8,
+            loc="upper right",
+        )
+        ax_p.set_title("softmax output of the network")
         return dict(ax_img=ax_img, ax_p=ax_p, img=img, bars=bars)
 
     def draw(a, only_mistakes, index):
-        pool = mistakes if only_mistakes and mistakes.size else np.arange(X.shape[1])
-        i = int(pool[index % pool.size])
+        shown = pool(only_mistakes)
+        k_shown = min(max(int(index), 1), shown.size)
+        i = int(shown[k_shown - 1])
         a["img"].set_data(X[:, i].reshape(8, 8))
         for k, bar in enumerate(a["bars"]):
             bar.set_height(P[k, i])
-            bar.set_color("#2ca02c" if k == y[i] else "#d62728" if k == pred[i] else "#9e9e9e")
+            true, wrong = k == y[i], k == pred[i] != y[i]
+            bar.set_facecolor(GOOD if true else BAD if wrong else NEUTRAL)
+            bar.set_hatch("///" if wrong else None)
         verdict = "correct" if pred[i] == y[i] else "wrong"
-        a["ax_img"].set_title(f"#{i}: true {y[i]}, predicted {pred[i]} ({verdict})")
-        a["ax_p"].set_title("softmax output (green: true digit, red: wrong prediction)")
-        shown = f"showing #{index % pool.size} of {pool.size}"
-        return f"{mistakes.size} of {X.shape[1]} test digits are misclassified; {shown}"
+        a["ax_img"].set_title(f"test digit {i}: true {y[i]}, predicted {pred[i]} ({verdict})")
+        what = "misclassified digit" if shown is mistakes else "test digit"
+        return (
+            f"{what} #{k_shown} of {shown.size} (test digit {i}: probability {P[pred[i], i]:.2f} for {pred[i]}); "
+            f"{mistakes.size} of {X.shape[1]} test digits are misclassified"
+        )
 
-    return base.WidgetPlot(controls, draw, "Test digits and the network's probabilities", figsize=(9, 3.4), setup=setup)
+    made["plot"] = base.WidgetPlot(
+        controls, draw, "Test digits and the network's probabilities", figsize=(9, 3.4), setup=setup
+    )
+    return made["plot"]
 
 
 # ---- many trainings at once: seeds and learning rates (the fair ablation) -----------------------
@@ -159,6 +207,7 @@ def train_many(
     batch_size: int = 32,
     sizes=SIZES,
     bar=None,
+    progress: bool = False,
 ) -> np.ndarray:
     r"""Train one ``bp.MLP(sizes, hidden=hidden, seed=s)`` per pair (α in ``lrs``, s in ``seeds``), all at once.
 
@@ -166,13 +215,19 @@ def train_many(
     β₁ = 0.9, β₂ = 0.999, ε = 1e-8); mini-batches of ``batch_size`` drawn as ``bp.train(…, seed=s)``
     draws them. X (n_0, m), Y one-hot (n_L, m); X_eval (n_0, k), y_eval (k,) labels. Returns the
     accuracy on (X_eval, y_eval) after every epoch, shape (len(lrs), len(seeds), epochs); NaN for a run
-    whose numbers overflowed. ``bar``: a tqdm bar, advanced once per epoch.
+    whose numbers overflowed. ``bar``: a tqdm bar, advanced once per epoch; ``progress=True`` shows one
+    of its own (a widget in JupyterLab, as ``bp.train(…, progress=True)`` does).
 
     Every array has a leading axis of runs: W^l is (R, n_l, n_{l-1}), a mini-batch's A^l is (R, n_l, b).
     The element-wise work writes into reused arrays (``out=``): with arrays this size, allocating new ones
     at every step would cost more than the arithmetic. Each line computes what the library computes, in
     the same order, so the numbers are those of ``bp.train``.
     """
+    if progress and bar is None:
+        from tqdm.auto import tqdm
+
+        with tqdm(total=epochs, desc="training", unit="epoch") as own:
+            return train_many(hidden, optimizer, lrs, seeds, X, Y, X_eval, y_eval, epochs, batch_size, sizes, own)
     lrs, seeds = [float(a) for a in lrs], [int(s) for s in seeds]
     n_lr, n_seed, L, m = len(lrs), len(seeds), len(sizes) - 1, X.shape[1]
     R = n_lr * n_seed  # run r = i·n_seed + j has α = lrs[i] and seed seeds[j]

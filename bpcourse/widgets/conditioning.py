@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import optim
 from ._speed import Backdrop
-from .base import WidgetPlot, slider
+from .base import WidgetPlot, number, slider
 
 X0 = (-8.0, 3.0)  # the start: far along the flat direction, a little up the steep one
 TOL = 1e-6  # "converged" when f(x) ≤ TOL · f(x0)
@@ -130,8 +130,12 @@ def _ellipse(level: float, kappa: float, n: int = 100) -> tuple[np.ndarray, np.n
 def conditioning(steps: int = 300) -> WidgetPlot:
     r"""κ and the learning rate (as α·κ, stable below 2) → the path on the contours of f and f against step."""
     controls = {
-        "kappa": slider("condition number κ", 20.0, 0, 3, 0.1, fmt=".0f", log=True),
-        "lr_times_kappa": slider("α·κ (stable below 2)", 1.8, 0.1, 2.2, 0.05),
+        "kappa": slider(
+            "condition no. κ", 20.0, 0, 3, 0.1, fmt=".0f", log=True, tooltip="condition number κ = λ_max/λ_min of f"
+        ),
+        "lr_times_kappa": slider(
+            "α·κ", 1.8, 0.1, 2.2, 0.05, tooltip="the learning rate α times κ: gradient descent is stable below 2"
+        ),
     }
 
     @lru_cache(maxsize=256)
@@ -178,7 +182,7 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         finite = rel[np.isfinite(rel) & (rel > 0)]
         a["ax_f"].set_ylim(max(min(finite.min(), TOL) / 3, 1e-12), max(finite.max() * 3, 10))
         lr = lr_times_kappa / kappa
-        a["ax_p"].set_title(f"κ = {kappa:.0f}, α = {lr:.3g}: path of the first {len(path) - 1} steps", fontsize=10)
+        a["ax_p"].set_title(f"κ = {kappa:.0f}, α = {number(lr)}: path of the first {len(path) - 1} steps", fontsize=10)
         if len(values) <= steps and values[-1] > values[0]:
             status = f"diverged after {len(values) - 1} steps: α·κ = {lr_times_kappa:.2f} > 2"
         else:
@@ -186,11 +190,15 @@ def conditioning(steps: int = 300) -> WidgetPlot:
             status = (
                 f"reached f ≤ 1e-6·f(x0) in {below[0]} steps"
                 if below.size
-                else f"not there after {steps} steps: f/f(x0) = {values[-1] / f0:.1e}"
+                else f"not there after {steps} steps: f/f(x0) = {number(values[-1] / f0, 2)}"
             )
         a["ax_f"].set_title(status, fontsize=10)
         a["backdrop"].update()
-        return status
+        flat, steep = 1.0 - lr, 1.0 - lr_times_kappa
+        why = f". Each step multiplies x₁ by 1 − α = {number(flat)} and x₂ by 1 − ακ = {number(steep)}"
+        if steep < 0:
+            why += ": a negative factor flips x₂ across the valley at every step, the zig-zag"
+        return status + why + "."
 
     return WidgetPlot(
         controls, draw, "Gradient descent on an ill-conditioned quadratic", figsize=(10, 3.8), setup=setup

@@ -23,8 +23,7 @@ from .. import datasets, gradcheck
 from ..network import MLP
 from ..plots import BLUE, BLUISH_GREEN, GREY, ORANGE, VERMILLION
 from ._speed import Backdrop, one_blas_thread
-from .base import WidgetPlot, dropdown, number
-from .lr_explorer import log_slider
+from .base import WidgetPlot, dropdown, log_slider, number
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
 SCHEMES = ("centered", "forward")

@@ -17,8 +17,7 @@ from .. import activations, datasets, gradcheck, layers
 from ..network import MLP
 from ..plots import BAD, GOOD, NEUTRAL
 from ._speed import Backdrop
-from .base import WidgetPlot, dropdown, number
-from .lr_explorer import log_slider
+from .base import WidgetPlot, dropdown, log_slider, number
 
 # The code's dZ^l = ∂L/∂Z^l is Δ^l/m: the error terms of the m examples, divided by m once, at the start.
 # Keys and texts are plain text (the dropdown and the status line show them): Unicode, no TeX.

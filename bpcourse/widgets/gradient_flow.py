@@ -27,11 +27,12 @@ from ..activations import HIDDEN_ACTIVATIONS
 from ..network import MLP
 from ..train import layer_grad_norms
 from ._speed import Backdrop, blas_single_thread
-from .base import WidgetPlot, dropdown, slider
+from .base import CONTROL_WIDTH, LABEL_WIDTH, W, WidgetPlot, dropdown, number, slider
 
 WIDTH = 32  # hidden units per layer
 M = 256  # digits in the measuring batch
 INITS = ("normal", "xavier", "he")
+SCALE_EXPONENTS = np.round(np.arange(-2.0, 1.01, 0.1), 2)  # the scale slider: s = 10^-2 … 10
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +86,7 @@ def verdict(norms: np.ndarray) -> str:
 
 
 def _setting_label(hidden: str, init: str, scale: float) -> str:
-    return f"{hidden}, normal(0, {scale:.2g}²)" if init == "normal" else f"{hidden}, {init}"
+    return f"{hidden}, normal(0, {number(scale)}²)" if init == "normal" else f"{hidden}, {init}"
 
 
 def plot_layer_norms(ax, settings, depth: int = 10) -> None:
@@ -93,7 +94,12 @@ def plot_layer_norms(ax, settings, depth: int = 10) -> None:
     for i, (hidden, init, scale) in enumerate(settings):
         norms = layer_stats(depth, hidden, init, scale)["grad_norm"]
         ax.semilogy(
-            np.arange(1, depth + 1), norms, marker="o", ms=4, color=f"C{i}", label=_setting_label(hidden, init, scale)
+            np.arange(1, depth + 1),
+            norms,
+            marker="osD^v"[i % 5],  # a second cue besides the colour
+            ms=4,
+            color=f"C{i}",
+            label=_setting_label(hidden, init, scale),
         )
     ax.set_xlabel("layer l (1 = next to the input)")
     ax.set_ylabel(r"$\|\partial L / \partial W^l\|$")
@@ -118,14 +124,47 @@ def _decade_label(value: float, _pos=None) -> str:
     return f"1e{int(round(np.log10(value))):+03d}"
 
 
+def _scale_slider(value: float) -> W.SelectionSlider:
+    """The weight scale s at 10^e for e in ``SCALE_EXPONENTS``, each rounded to what ``number`` writes
+    (0.2, not 0.1995): the readout, the title and the value are the same number."""
+    values = [float(number(10.0**e)) for e in SCALE_EXPONENTS]
+    return W.SelectionSlider(
+        options=[(number(v), v) for v in values],
+        value=min(values, key=lambda v: abs(np.log10(v / value))),
+        continuous_update=False,
+        description="scale s",
+        description_allow_html=False,
+        tooltip="init = normal: initial weights drawn from N(0, s²)",
+        style={"description_width": LABEL_WIDTH},
+        layout=W.Layout(width=CONTROL_WIDTH),
+    )
+
+
+def _explain(depth: int, init: str, norms: np.ndarray, s: dict) -> str:
+    """The status line: what the left panel shows, per layer, and why (BP2's factors)."""
+    ratio = norms[0] / norms[-1]
+    per_layer = ratio ** (1 / (depth - 1)) if np.isfinite(ratio) and ratio > 0 else float("nan")
+    sp = s["mean_sigma_prime"]
+    text = (
+        f"{verdict(norms)}: ‖∂L/∂W¹‖ is {number(ratio, 2)} times ‖∂L/∂Wᴸ‖, about ×{number(per_layer, 2)} per layer "
+        f"going back. BP2 multiplies δ by (Wˡ⁺¹)ᵀ and by σ′(Zˡ) at every layer"
+    )
+    if sp.size:
+        text += f"; here the mean σ′ is {number(sp.min(), 2)} to {number(sp.max(), 2)}"
+    text += "."
+    if init != "normal":
+        text += " (The scale slider is used by init = normal only.)"
+    return text
+
+
 def gradient_flow(max_depth: int = 20) -> WidgetPlot:
     """Depth, activation, initializer and weight scale → per-layer gradient norms (left) and what
     each hidden layer does to the signal: the per-unit spread of Z^l across the batch and mean σ′(Z^l) (right)."""
     controls = {
-        "depth": slider("depth L", 10, 2, max_depth, 1),
-        "hidden": dropdown("activation", HIDDEN_ACTIVATIONS, "sigmoid"),
-        "init": dropdown("init", INITS, "normal"),
-        "scale": slider("scale (normal)", 0.2, -2, 1, 0.1, fmt=".2f", log=True),
+        "depth": slider("depth L", 10, 2, max_depth, 1, tooltip="number of weight layers L"),
+        "hidden": dropdown("activation", HIDDEN_ACTIVATIONS, "sigmoid", tooltip="hidden activation σ"),
+        "init": dropdown("init", INITS, "normal", tooltip="how the initial weights are drawn"),
+        "scale": _scale_slider(0.2),
     }
     layers_axis = np.arange(1, max_depth + 1)
 
@@ -176,11 +215,11 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         a["ax_f"].set_ylim(*_log_limits(np.concatenate([s["unit_spread"], s["mean_sigma_prime"]])))
         ratio = norms[0] / norms[-1]
         a["title"].set_text(
-            f"{_setting_label(hidden, init, scale)}: layer 1 / layer {depth} = {ratio:.0e} ({verdict(norms)})"
+            f"{_setting_label(hidden, init, scale)}: layer 1 / layer {depth} = {number(ratio, 2)} ({verdict(norms)})"
         )
         a["title"].set_fontsize(10)
         a["backdrop"].update()
-        return "the scale slider is used by init = normal only" if init != "normal" else None
+        return _explain(depth, init, norms, s)
 
     plot = WidgetPlot(
         controls, draw, "Gradient norms per layer: vanishing and exploding", figsize=(10, 3.8), setup=setup

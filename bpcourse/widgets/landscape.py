@@ -27,8 +27,9 @@ import ipywidgets as W
 import numpy as np
 
 from .. import activations, datasets, initializers
+from ..plots import BAD, GOOD, NEUTRAL
 from ._speed import Backdrop
-from .base import WidgetPlot, dropdown, slider
+from .base import CONTROL_WIDTH, LABEL_WIDTH, WidgetPlot, dropdown, number, slider
 
 HIDDEN_UNITS = (1, 2, 3, 4, 8)
 SCALES = (0.1, 0.5, 1.0, 2.0, 4.0)
@@ -167,30 +168,49 @@ def outcome(final: np.ndarray) -> dict[str, float]:
     return {"solved": float(solved.mean()), "stuck": float(stuck.mean()), "other": float((~solved & ~stuck).mean())}
 
 
-def _category_color(loss: float) -> str:
+# Each outcome has a colour of the Okabe–Ito palette and a second cue that needs no colour vision:
+# a hatch in the histogram, a line style in the curves; the legend names both.
+CATEGORY_STYLE = {
+    "solved": dict(color=GOOD, hatch="", ls="-"),
+    "stuck": dict(color=BAD, hatch="///", ls="--"),
+    "other": dict(color=NEUTRAL, hatch="..", ls=":"),
+}
+
+
+def _category(loss: float) -> str:
     if loss < SOLVED:
-        return "C2"
+        return "solved"
     if abs(loss - STUCK) < 0.05:
-        return "C3"
-    return "C1"
+        return "stuck"
+    return "other"
+
+
+def _category_color(loss: float) -> str:
+    return CATEGORY_STYLE[_category(loss)]["color"]
 
 
 def restarts() -> WidgetPlot:
     """Hidden units, initial weight scale and number of restarts → a histogram of the final losses on
     XOR (left) and every run's loss curve (right)."""
     from matplotlib.collections import LineCollection
+    from matplotlib.legend_handler import HandlerTuple
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator, NullLocator
 
     controls = {
-        "hidden": dropdown("hidden units", HIDDEN_UNITS, 2),
+        "hidden": dropdown("hidden units", HIDDEN_UNITS, 2, tooltip="hidden tanh units H of the 2-H-1 network"),
         "scale": W.SelectionSlider(
             description="init scale",
-            options=SCALES,
+            options=[(number(s), s) for s in SCALES],  # the readout is written as the title writes it
             value=1.0,
             continuous_update=False,
-            style={"description_width": "initial"},
-        ),  # fmt: skip
-        "n_restarts": slider("restarts", MAX_RESTARTS, 10, MAX_RESTARTS, 10),
+            description_allow_html=False,
+            tooltip="initial weights drawn from N(0, s²): the scale s",
+            style={"description_width": LABEL_WIDTH},
+            layout=W.Layout(width=CONTROL_WIDTH),
+        ),
+        "n_restarts": slider("restarts", MAX_RESTARTS, 10, MAX_RESTARTS, 10, tooltip="how many random seeds"),
     }
     precompute_scales(2)  # every scale of the default width, so the scale slider only redraws
 
@@ -199,9 +219,11 @@ def restarts() -> WidgetPlot:
         centers = np.sqrt(BINS[:-1] * BINS[1:])
         bars = ax_h.bar(BINS[:-1], np.zeros(len(centers)), width=np.diff(BINS), align="edge", edgecolor="white")
         for rect, c in zip(bars, centers, strict=True):
-            rect.set_color(_category_color(c))
-        ax_h.axvline(STUCK, color="C3", ls=":", lw=1)
-        ax_h.text(STUCK, 0.97, " ln(2)/2", color="C3", transform=ax_h.get_xaxis_transform(), va="top", fontsize=8)
+            style = CATEGORY_STYLE[_category(c)]
+            rect.set_facecolor(style["color"])
+            rect.set_hatch(style["hatch"])
+        ax_h.axvline(STUCK, color="k", ls=":", lw=1)
+        ax_h.text(STUCK, 0.97, " ln(2)/2", color="k", transform=ax_h.get_xaxis_transform(), va="top", fontsize=8)
         ax_h.set_xscale("log")
         ax_h.xaxis.set_minor_locator(NullLocator())
         ax_h.set_xlim(BINS[0], BINS[-1])
@@ -217,7 +239,23 @@ def restarts() -> WidgetPlot:
         ax_c.set_xlabel("gradient-descent step")
         ax_c.set_ylabel("training loss (log scale)")
         ax_c.grid(True, which="major", alpha=0.3)
-        ax_c.set_title("one curve per restart: green solved, red stuck, orange neither yet", fontsize=9)
+        ax_c.set_title("one curve per restart", fontsize=9)
+        names = {"solved": f"solved (loss < {SOLVED:g})", "stuck": "stuck near ln(2)/2", "other": "neither yet"}
+        # one legend for both panels: each entry shows the bar (colour and hatch) and the curve (colour and style)
+        ax_c.legend(
+            handles=[
+                (
+                    Patch(facecolor=st["color"], hatch=st["hatch"], edgecolor="white"),
+                    Line2D([], [], color=st["color"], ls=st["ls"]),
+                )
+                for st in CATEGORY_STYLE.values()
+            ],
+            labels=list(names.values()),
+            handler_map={tuple: HandlerTuple(ndivide=None, pad=0.6)},
+            handlelength=4,
+            fontsize=8,
+            loc="upper right",
+        )
         title = ax_h.set_title("")
         # the histogram's bars come first in its axes, so that axes is drawn in full; the curves'
         # axes (fixed limits) and their title are pasted from a buffer
@@ -233,14 +271,25 @@ def restarts() -> WidgetPlot:
         a["ax_h"].set_ylim(0, max(counts.max(), 1) * 1.15)
         steps = res["steps"]
         a["lines"].set_segments([np.column_stack([steps, h]) for h in res["history"][:n_restarts]])
-        a["lines"].set_color([_category_color(f) for f in final])
+        kinds = [_category(f) for f in final]
+        a["lines"].set_color([CATEGORY_STYLE[k]["color"] for k in kinds])
+        a["lines"].set_linestyles([CATEGORY_STYLE[k]["ls"] for k in kinds])
         o = outcome(final)
         a["title"].set_text(
-            f"2-{hidden}-1, scale {scale:g}, {n_restarts} restarts: {o['solved']:.0%} solved, {o['stuck']:.0%} stuck"
+            f"2-{hidden}-1, scale {number(scale)}, {n_restarts} restarts: "
+            f"{o['solved']:.0%} solved, {o['stuck']:.0%} stuck"
         )
         a["title"].set_fontsize(9)
         a["backdrop"].update()
-        return f"best of {n_restarts}: loss {final.min():.4f}; worst: {final.max():.4f}"
+        status = f"best of {n_restarts}: loss {number(final.min())}; worst: {number(final.max())}."
+        if o["stuck"]:
+            status += (
+                f" {o['stuck']:.0%} of the runs stop near ln(2)/2 ≈ {number(STUCK)}: two of the four XOR points "
+                "are fitted and the other two sit at ŷ = 0.5, where the gradient is almost zero."
+            )
+        if o["solved"] == 0:
+            status += " No run solves XOR here: try more hidden units or another scale."
+        return status
 
     return WidgetPlot(
         controls, draw, "Many random starts on XOR: the spread of final losses", figsize=(10, 3.8), setup=setup

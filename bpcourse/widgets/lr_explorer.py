@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-import ipywidgets as W
 import numpy as np
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
@@ -20,33 +19,11 @@ from ..network import MLP
 from ..plots import BLUE, VERMILLION
 from ..train import DIVERGENCE_FACTOR, train
 from ._speed import Backdrop, blas_single_thread
-from .base import CONTROL_WIDTH, LABEL_WIDTH, WidgetPlot, number
+from .base import WidgetPlot, log_slider, number
 
 STEPS = 200
 LOG10_LR = np.round(np.arange(-3.0, 0.76, 0.25), 2)  # the slider's grid: α = 10^-3 … 10^0.75
 YMAX = 1e3  # losses above this are off the chart (bp.train stops a run once its loss passes 1e6 × max(1, first))
-
-
-def log_slider(description: str, value: float, exponents, tooltip: str | None = None) -> W.SelectionSlider:
-    """A slider over the values 10**e, e in ``exponents``, whose readout is ``number(value)``.
-
-    A ``FloatLogSlider`` formats its readout in the browser (d3-format: ".3g" shows 0.1 as "0.100",
-    ".2g" shows 5.62 as "5.6"), so it cannot agree with the titles and status lines, which use
-    ``number``. Here every stop carries its own label, written by ``number``. ``value`` is moved to
-    the nearest stop. Arrow keys step through the stops, as on any ipywidgets slider.
-    """
-    values = [10.0 ** float(round(float(e), 2)) for e in exponents]
-    nearest = values[int(np.argmin(np.abs(np.log10(values) - np.log10(float(value)))))]
-    return W.SelectionSlider(
-        options=[(number(v), v) for v in values],
-        value=nearest,
-        continuous_update=False,
-        description=description,
-        description_allow_html=False,
-        tooltip=tooltip or description,
-        style={"description_width": LABEL_WIDTH},
-        layout=W.Layout(width=CONTROL_WIDTH),
-    )
 
 
 class Run(NamedTuple):

@@ -21,6 +21,7 @@ by one; ``DIGITS_GRID`` stores the tuning grids it produced, which the tests rec
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -28,12 +29,16 @@ import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import optim
+from ..plots import BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, VERMILLION
 from . import base
 from ._speed import Backdrop, blas_single_thread
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 LABELS = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
-COLORS = {"sgd": "#1f77b4", "momentum": "#d62728", "adagrad": "#2ca02c", "rmsprop": "#9467bd", "adam": "#ff7f0e"}
+COLORS = {"sgd": BLUE, "momentum": VERMILLION, "adagrad": BLUISH_GREEN, "rmsprop": REDDISH_PURPLE, "adam": ORANGE}
+# a second cue besides the colour (the legend shows both): the marker on the paths, the line style of the losses
+MARKERS = {"sgd": "o", "momentum": "s", "adagrad": "^", "rmsprop": "v", "adam": "D"}
+LINESTYLES = {"sgd": "-", "momentum": "--", "adagrad": "-.", "rmsprop": ":", "adam": (0, (5, 1, 1, 1, 1, 1))}
 ESCAPE = 1e6  # a run whose |θ| passes this is reported as diverged
 
 
@@ -335,19 +340,40 @@ def optimizer_race() -> base.WidgetPlot:
     Every optimizer has its own α (and Momentum its β), set to its best on the tuning grid for the
     chosen function (``TestFunction.tuned``); choosing another function resets them to that function's.
     """
-    function = base.dropdown("function", FUNCTIONS, "quadratic")
+    function = base.dropdown("function", FUNCTIONS, "quadratic", tooltip="the test function f(x₁, x₂)")
     fn0 = FUNCTIONS["quadratic"]
     controls = {"function": function}
     for k in OPTIMIZER_NAMES:
-        controls[k] = base.W.Checkbox(value=k in ("sgd", "momentum", "adam"), description=LABELS[k], indent=False)
-        controls[k].layout.width = "110px"
+        controls[k] = base.W.Checkbox(
+            value=k in ("sgd", "momentum", "adam"),
+            description=LABELS[k],
+            tooltip=f"race {LABELS[k]}",
+            indent=False,
+            layout=base.W.Layout(width="110px"),
+        )
     for k in OPTIMIZER_NAMES:
-        controls[LR_CONTROLS[k]] = base.slider(f"α {LABELS[k]}", fn0.tuned[k][0], -4, 0.5, 0.25, fmt=".1e", log=True)
+        controls[LR_CONTROLS[k]] = lr_slider(
+            f"α {LABELS[k]}", fn0.tuned[k][0], tooltip=f"learning rate α of {LABELS[k]}"
+        )
         if k == "momentum":
-            controls["beta"] = base.slider("β Momentum", fn0.tuned[k][1], 0.0, 0.99, 0.01)
-    controls["steps"] = base.slider("steps", fn0.steps, 50, 2000, 50)
+            controls["beta"] = base.slider(
+                "β Momentum", fn0.tuned[k][1], 0.0, 0.99, 0.01, tooltip="Momentum's β: v ← βv + g"
+            )
+    controls["steps"] = base.slider("steps", fn0.steps, 50, 2000, 50, tooltip="how many steps each optimizer takes")
+    ticked_by_default = {k: controls[k].value for k in OPTIMIZER_NAMES}
 
     made = {}
+
+    @contextmanager
+    def quietly():
+        # No redraw per change: the plot's own observer redraws once. Inside ``reset``, which pauses the
+        # plot itself, the pause must outlast this block.
+        plot = made["plot"]
+        was, plot._paused = plot._paused, True
+        try:
+            yield
+        finally:
+            plot._paused = was
 
     def suggest(change):
         # A new function resets every α, β and the steps to that function's tuned values. The sliders
@@ -356,9 +382,9 @@ def optimizer_race() -> base.WidgetPlot:
         fn = FUNCTIONS[change["new"]]
         made["suggesting"] = True
         try:
-            with made["plot"].paused():
+            with quietly():
                 for k in OPTIMIZER_NAMES:
-                    controls[LR_CONTROLS[k]].value = fn.tuned[k][0]
+                    controls[LR_CONTROLS[k]].value = nearest_stop(controls[LR_CONTROLS[k]], fn.tuned[k][0])
                 controls["beta"].value = fn.tuned["momentum"][1]
                 controls["steps"].value = fn.steps
         finally:
@@ -371,7 +397,7 @@ def optimizer_race() -> base.WidgetPlot:
         # plot's own observer of the slider, which runs after this one, redraws once.
         def tick(change):
             if not controls[k].value and not made.get("suggesting"):
-                with made["plot"].paused():
+                with quietly():
                     controls[k].value = True
 
         return tick
@@ -379,6 +405,11 @@ def optimizer_race() -> base.WidgetPlot:
     for k in OPTIMIZER_NAMES:
         controls[LR_CONTROLS[k]].observe(show_when_tuned(k), names="value")
     controls["beta"].observe(show_when_tuned("momentum"), names="value")
+
+    def restore_ticks():
+        # ``reset`` puts the α sliders back after the ticks, and moving an α ticks its optimizer: untick again
+        for k, on in ticked_by_default.items():
+            controls[k].value = on
 
     def setup(fig):
         ax_path, ax_loss = fig.subplots(1, 2, width_ratios=[1.15, 1])
@@ -390,8 +421,12 @@ def optimizer_race() -> base.WidgetPlot:
         (start,) = ax_path.plot([], [], "o", color="k", markersize=6, zorder=5)
         paths, gaps = {}, {}
         for k in OPTIMIZER_NAMES:
-            (paths[k],) = ax_path.plot([], [], "-", color=COLORS[k], lw=1.6, marker=".", markersize=3, label=LABELS[k])
-            (gaps[k],) = ax_loss.semilogy([], [], color=COLORS[k], lw=1.6, label=LABELS[k])
+            (paths[k],) = ax_path.plot(
+                [], [], "-", color=COLORS[k], lw=1.4, marker=MARKERS[k], markersize=3.5, markevery=5, label=LABELS[k]
+            )
+            (gaps[k],) = ax_loss.semilogy(
+                [], [], color=COLORS[k], ls=LINESTYLES[k], lw=1.6, marker=MARKERS[k], markersize=3.5, markevery=0.1
+            )  # the markers tie each loss curve to its path and the legend
         ax_path.set_xlabel("$x_1$")
         ax_path.set_ylabel("$x_2$")
         ax_loss.set_xlabel("step t")
@@ -404,7 +439,6 @@ def optimizer_race() -> base.WidgetPlot:
         ax_loss.set_ylim(1e-12, 1e4)
         ax_path.xaxis.set_major_locator(MaxNLocator(5))
         ax_path.yaxis.set_major_locator(MaxNLocator(5))
-        ax_path.legend(handles=list(paths.values()), loc="lower right", fontsize=8, framealpha=0.85)
         # Blitting: the contours, the titles and every axis except the loss panel's step axis (its
         # limit is the steps slider) are pasted from a buffer, one per function. That y-axis is
         # drawn before the x-axis so that it can stay in the buffer.
@@ -441,8 +475,23 @@ def optimizer_race() -> base.WidgetPlot:
             a["paths"][k].set_data(path[:, 0], path[:, 1])
             a["gaps"][k].set_data(np.arange(steps + 1), np.clip(gap, 1e-13, 1e5))
             final = gap[~np.isnan(gap)][-1]
-            notes.append(f"{LABELS[k]}: " + (f"diverged at step {escaped}" if escaped else f"f − f* = {final:.1e}"))
+            notes.append(
+                f"{LABELS[k]} (α = {base.number(lr)}): "
+                + (
+                    f"diverged at step {escaped}"
+                    if escaped
+                    else "f − f* < 1e-12 (round-off level)"
+                    if final < 1e-12
+                    else f"f − f* = {base.number(final, 2)}"
+                )
+            )
         ax_path, ax_loss = a["ax_path"], a["ax_loss"]
+        # the legend lists the ticked optimizers only (it is drawn at every redraw anyway: it lies above the paths)
+        shown = [a["paths"][k] for k in OPTIMIZER_NAMES if values[k]]
+        if ax_path.get_legend() is not None:
+            ax_path.get_legend().remove()
+        if shown:
+            ax_path.legend(handles=shown, loc="lower right", fontsize=8, framealpha=0.85)
         ax_path.set_xlim(*fn.xlim)
         ax_path.set_ylim(*fn.ylim)
         ax_path.set_title(fn.label)
@@ -451,7 +500,35 @@ def optimizer_race() -> base.WidgetPlot:
         return f"after {steps} steps — " + ("; ".join(notes) if notes else "tick at least one optimizer")
 
     made["plot"] = base.WidgetPlot(controls, draw, "Optimizer race on 2-D test functions", figsize=(10, 4), setup=setup)
+    made["plot"].on_reset.append(restore_ticks)
     return made["plot"]
+
+
+LR_EXPONENTS = np.arange(-4.0, 0.51, 0.25)  # the α sliders' stops: 10^-4 … 10^0.5
+
+
+def lr_slider(description: str, value: float, tooltip: str) -> base.W.SelectionSlider:
+    """A slider over α = 10^e for e in ``LR_EXPONENTS``, whose readout is ``base.number(α)`` (the status
+    line's format); ``value`` is moved to the nearest stop. Arrow keys step through the stops."""
+    values = [float(10.0**e) for e in LR_EXPONENTS]
+    slider = base.W.SelectionSlider(
+        options=[(base.number(v), v) for v in values],
+        value=values[0],
+        continuous_update=False,
+        description=description,
+        description_allow_html=False,
+        tooltip=tooltip,
+        style={"description_width": base.LABEL_WIDTH},
+        layout=base.W.Layout(width=base.CONTROL_WIDTH),
+    )
+    slider.value = nearest_stop(slider, value)
+    return slider
+
+
+def nearest_stop(slider, value: float) -> float:
+    """The option of a log-spaced ``SelectionSlider`` closest to ``value``."""
+    values = [v for _, v in slider.options]
+    return values[int(np.argmin(np.abs(np.log10(values) - math.log10(value))))]
 
 
 # ---- heavy ball against the condition number -------------------------------------------------------------------
@@ -769,7 +846,7 @@ def plot_digits_race(ax_loss, ax_acc, results: dict) -> None:
         epochs = np.arange(1, runs.loss.shape[-1] + 1)
         for ax, values in ((ax_loss, runs.loss[i]), (ax_acc, 100 * runs.test_accuracy[i])):
             mean, sd = values.mean(axis=0), values.std(axis=0)
-            ax.plot(epochs, mean, marker="o", markersize=3, color=COLORS[name], label=LABELS[name])
+            ax.plot(epochs, mean, marker=MARKERS[name], markersize=3, color=COLORS[name], label=LABELS[name])
             ax.fill_between(epochs, mean - sd, mean + sd, color=COLORS[name], alpha=0.15, lw=0)
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("epoch")
@@ -784,9 +861,11 @@ def plot_digits_race(ax_loss, ax_acc, results: dict) -> None:
 
 
 def plot_runs(ax, function: str, runs: dict, tol_line: float | None = None) -> None:
-    """f − f* against step on a log axis for ``runs`` = {label: (gap array, color)}."""
-    for label, (gap, color) in runs.items():
-        ax.semilogy(np.arange(len(gap)), np.maximum(gap, 1e-16), color=color, label=label)
+    """f − f* against step on a log axis for ``runs`` = {label: (gap array, color)}; each run also gets its
+    own line style, so that the lines differ by more than their colour."""
+    styles = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
+    for i, (label, (gap, color)) in enumerate(runs.items()):
+        ax.semilogy(np.arange(len(gap)), np.maximum(gap, 1e-16), color=color, ls=styles[i % len(styles)], label=label)
     if tol_line is not None:
         ax.axhline(tol_line, color="k", lw=0.8, ls=":")
     ax.set_xlabel("step t")

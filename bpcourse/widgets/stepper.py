@@ -29,8 +29,7 @@ from .. import layers, losses, optim
 from ..network import MLP
 from ..plots import BLUE, BLUISH_GREEN, REDDISH_PURPLE, VERMILLION
 from ._speed import Backdrop
-from .base import WidgetPlot, number, slider
-from .lr_explorer import log_slider
+from .base import WidgetPlot, log_slider, number, slider
 
 STAGES = (
     "start: the weights",

@@ -30,8 +30,7 @@ from ..network import MLP
 from ..plots import BLUE, CLASS_COLORS, VERMILLION
 from ..train import train
 from ._speed import Backdrop, blas_single_thread
-from .base import WidgetPlot, dropdown, number, slider
-from .lr_explorer import log_slider
+from .base import WidgetPlot, dropdown, log_slider, number, slider
 
 MAX_EPOCHS = 60
 BATCH_SIZE = 20

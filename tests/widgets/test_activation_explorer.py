@@ -70,3 +70,26 @@ def test_dying_relu_run_relu_stays_dead_and_leaky_recovers():
     assert leaky.step_loss[-20:].mean() < 0.5
     assert leaky.never_active_after < 0.5 < 0.9 < relu.never_active_after
     assert relu.test_accuracy < 0.2 < 0.8 < leaky.test_accuracy
+
+
+def test_status_lines_are_unicode_the_palette_colour_blind_safe_and_reset_complete():
+    from bpcourse import plots
+
+    plot = ae.activation_explorer()
+    assert plot.status.value.startswith("sigmoid: σ′(−4) = 0.0177, σ′(+4) = 0.0177; tanh: σ′(−4) = 0.00134")
+    for k in ae.NAMES:
+        plot.controls[k].value = False
+    assert plot.status.value == "tick at least one activation to draw it"
+    plot.controls["z_range"].value = 2.0
+    plot.reset_button.click()
+    assert all(plot.controls[k].value for k in ae.NAMES) and plot.controls["z_range"].value == 4.0
+    assert set(ae.COLORS.values()) <= set(plots.PALETTE)
+    assert len({str(s) for s in ae.STYLES.values()}) >= 4 and len(set(ae.MARKERS.values())) == 5
+    for control in plot.controls.values():
+        assert control.tooltip and control.layout.width and len(control.description) <= 18
+
+    flow = ae.depth_flow()
+    assert "sigmoid: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = 9.7e-06" in flow.status.value and "^" not in flow.status.value
+    flow.controls["init"].value = "xavier"
+    flow.reset_button.click()
+    assert flow.values() == {"depth": 10, "init": "he"}

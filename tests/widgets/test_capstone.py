@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 import bpcourse as bp
+from bpcourse.plots import BAD, GOOD
 from bpcourse.widgets import capstone
 
 
@@ -40,13 +42,44 @@ def test_digit_browser_shows_the_chosen_digit_and_its_probabilities():
     np.testing.assert_allclose(a["img"].get_array(), X_te[:, i].reshape(8, 8))
     heights = [bar.get_height() for bar in a["bars"]]
     np.testing.assert_allclose(heights, net.forward(X_te[:, [i]])[:, 0])
-    assert a["ax_img"].get_title() == f"#{i}: true {y_te[i]}, predicted {pred[i]} (wrong)"
-    assert plot.status.value.startswith(f"{wrong.size} of {X_te.shape[1]} test digits are misclassified")
+    assert a["ax_img"].get_title() == f"test digit {i}: true {y_te[i]}, predicted {pred[i]} (wrong)"
+    assert plot.status.value.startswith(f"misclassified digit #1 of {wrong.size} (test digit {i}: ")
+    assert plot.status.value.endswith(f"{wrong.size} of {X_te.shape[1]} test digits are misclassified")
+
+    index = plot.controls["index"]
+    assert (index.min, index.max, index.value) == (1, wrong.size, 1)  # the range is the mistakes: End is the last
+    index.value = index.max
+    np.testing.assert_allclose(a["img"].get_array(), X_te[:, wrong[-1]].reshape(8, 8))
+    assert plot.status.value.startswith(f"misclassified digit #{wrong.size} of {wrong.size} ")
 
     plot.controls["only_mistakes"].value = False
-    plot.controls["index"].value = 3
+    assert (index.min, index.max) == (1, X_te.shape[1])
+    index.value = 4  # the fourth test digit, column 3
     np.testing.assert_allclose(a["img"].get_array(), X_te[:, 3].reshape(8, 8))
-    assert a["bars"][y_te[3]].get_facecolor()[:3] == (0x2C / 255, 0xA0 / 255, 0x2C / 255)  # the true digit in green
+    assert plot.status.value.startswith(f"test digit #4 of {X_te.shape[1]} (test digit 3: ")
+    true_bar, wrong_bar = a["bars"][y_te[3]], a["bars"][pred[3]]
+    assert true_bar.get_facecolor()[:3] == to_rgb(GOOD)  # the true digit: blue, no hatch
+    if pred[3] != y_te[3]:
+        assert wrong_bar.get_facecolor()[:3] == to_rgb(BAD) and wrong_bar.get_hatch() == "///"
+    index.value = 300
+    plot.controls["only_mistakes"].value = True  # back to the mistakes: the index is kept within their range
+    assert index.max == wrong.size and index.value == wrong.size
+
+    plot.reset_button.click()
+    assert plot.values() == {"only_mistakes": True, "index": 1} and index.max == wrong.size
+    c = plot.controls["only_mistakes"]
+    assert c.tooltip and c.layout.width and len(c.description) <= 18
+
+
+def test_the_wrong_prediction_is_told_apart_without_colour():
+    X, y = bp.datasets.load_digits()
+    net = bp.MLP([64, 10], seed=0)  # untrained: most digits are wrong
+    plot = capstone.digit_browser(net, X[:, :50], y[:50])
+    a = plot.artists
+    pred = net.predict(X[:, :50])
+    i = np.flatnonzero(pred != y[:50])[0]
+    assert a["bars"][pred[i]].get_hatch() == "///" and not a["bars"][y[i]].get_hatch()
+    assert [t.get_text() for t in a["ax_p"].get_legend().get_texts()] == ["true digit", "wrong prediction"]
 
 
 def _digits(m_train=300, m_eval=120):
@@ -82,3 +115,11 @@ def test_ablation_picks_the_best_mean_and_prints_mean_and_sd():
     nan = acc.copy()
     nan[0, 0, 1] = np.nan
     assert capstone.Ablation(ab.recipes, ab.seeds, [nan]).cell(0, 0, 2) == "diverged"
+
+
+def test_train_many_with_its_own_progress_bar_gives_the_same_numbers():
+    X, Y, X_ev, y_ev = _digits(200, 60)
+    kw = dict(epochs=2, sizes=(64, 8, 10))
+    quiet = capstone.train_many("relu", "adam", [3e-3], [0], X, Y, X_ev, y_ev, **kw)
+    shown = capstone.train_many("relu", "adam", [3e-3], [0], X, Y, X_ev, y_ev, progress=True, **kw)
+    np.testing.assert_array_equal(quiet, shown)

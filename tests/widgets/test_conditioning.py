@@ -73,3 +73,19 @@ def test_formula_predicts_the_measured_steps():
             assert abs(best - approx) <= 1  # (κ/4) ln(1/tol) is within one step
     assert t["best"][t["kappa"].index(1000)] == 3454
     assert cd.steps_at_best_rate(1000)[1] == pytest.approx(250 * np.log(1e6))
+
+
+def test_status_explains_the_zigzag_and_reset_restores_both_sliders():
+    plot = cd.conditioning()
+    assert plot.status.value == (
+        "reached f ≤ 1e-6·f(x0) in 67 steps. Each step multiplies x₁ by 1 − α = 0.91 and x₂ by 1 − ακ = -0.8: "
+        "a negative factor flips x₂ across the valley at every step, the zig-zag."
+    )
+    assert plot.artists["ax_p"].get_title().startswith("κ = 20, α = 0.09:")
+    plot.controls["lr_times_kappa"].value = 0.5
+    assert "zig-zag" not in plot.status.value
+    plot.controls["kappa"].value = 100.0
+    plot.reset_button.click()
+    assert plot.values() == {"kappa": 20.0, "lr_times_kappa": 1.8}
+    for control in plot.controls.values():
+        assert control.tooltip and control.layout.width and len(control.description) <= 18

@@ -81,3 +81,25 @@ def test_clipping_rescues_the_runs_that_explode():
     assert np.all(clipped["diverged_at"] == 0)
     assert np.all(clipped["loss"][:, -1] < 0.05)
     assert np.all(np.sum(clipped["grad_norm"] > 1.0, axis=1) >= 1)  # clipping did act
+
+
+def test_status_explains_the_figure_and_the_scale_reads_as_the_title_writes_it():
+    plot = gf.gradient_flow()
+    status = plot.status.value
+    assert status.startswith("vanishing: ‖∂L/∂W¹‖ is 1.2e-05 times ‖∂L/∂Wᴸ‖, about ×0.28 per layer going back.")
+    assert "BP2 multiplies δ by (Wˡ⁺¹)ᵀ and by σ′(Zˡ)" in status and "mean σ′ is 0.22 to 0.24" in status
+    scale = plot.controls["scale"]
+    assert scale.label == "0.2" and scale.value == 0.2
+    assert [label for label, _ in scale.options][::10] == ["0.01", "0.1", "1", "10"]
+    assert "normal(0, 0.2²)" in plot.artists["title"].get_text()
+    scale.value = 0.398
+    assert "normal(0, 0.398²)" in plot.artists["title"].get_text()
+    plot.controls["init"].value = "xavier"
+    assert plot.status.value.endswith("(The scale slider is used by init = normal only.)")
+    assert scale.disabled
+    plot.controls["depth"].value = 4
+    plot.reset_button.click()
+    assert plot.values() == {"depth": 10, "hidden": "sigmoid", "init": "normal", "scale": 0.2}
+    assert not scale.disabled
+    for control in plot.controls.values():
+        assert control.tooltip and control.layout.width and len(control.description) <= 18

@@ -146,3 +146,31 @@ def test_equal_starting_weights_stay_equal():
     assert np.ptp(p["W1"][0], axis=0).max() < 1e-12 and np.ptp(p["W2"][0], axis=1).max() < 1e-12
     assert np.abs(p["W1"][0]).max() > 0.6  # they moved, all alike
     assert np.all(p["W1"][1] == 0) and np.all(p["W2"][1] == 0)  # from zeros nothing moves
+
+
+def test_widget_outcomes_have_a_second_cue_and_the_status_explains_the_stuck_runs():
+    from bpcourse import plots
+
+    plot = ls.restarts()
+    a = plot.artists
+    assert (
+        ls.CATEGORY_STYLE["solved"]["color"] == plots.BLUE and ls.CATEGORY_STYLE["stuck"]["color"] == plots.VERMILLION
+    )
+    styles = {k: (st["hatch"], st["ls"]) for k, st in ls.CATEGORY_STYLE.items()}
+    assert len(set(styles.values())) == 3  # told apart without colour too
+    final = ls.cached_restarts(2, 1.0)["final"]
+    kinds = [ls._category(f) for f in final]
+    assert list(a["lines"].get_linestyles()) == [a["lines"].get_linestyles()[kinds.index(k)] for k in kinds]
+    texts = [t.get_text() for t in a["ax_c"].get_legend().get_texts()]
+    assert texts == ["solved (loss < 0.05)", "stuck near ln(2)/2", "neither yet"]
+    assert "green" not in a["ax_c"].get_title() and "red" not in a["ax_c"].get_title()
+    assert plot.status.value.startswith("best of 100: loss 0.00432; worst: 0.48. 47% of the runs stop near ln(2)/2")
+    scale = plot.controls["scale"]
+    assert [label for label, _ in scale.options] == ["0.1", "0.5", "1", "2", "4"] and scale.label == "1"
+    assert "scale 1," in a["title"].get_text()
+    scale.value = 0.5
+    plot.controls["n_restarts"].value = 20
+    plot.reset_button.click()
+    assert plot.values() == {"hidden": 2, "scale": 1.0, "n_restarts": 100}
+    for control in plot.controls.values():
+        assert control.tooltip and control.layout.width and len(control.description) <= 18

@@ -162,13 +162,17 @@ def test_widget_draws_the_ticked_optimizers_and_follows_the_controls():
     np.testing.assert_allclose(x, expected[:, 0])
     assert a["contours"]["quadratic"].get_visible() and not a["contours"]["rosenbrock"].get_visible()
 
+    assert [t.get_text() for t in a["ax_path"].get_legend().get_texts()] == ["SGD", "Momentum", "Adam"]
     plot.controls["adagrad"].value = True
     assert a["paths"]["adagrad"].get_visible()
-    assert "AdaGrad: f − f* =" in plot.status.value
+    assert "AdaGrad (α = 3.16): f − f* < 1e-12 (round-off level)" in plot.status.value
+    assert "SGD (α = 0.316): f − f* = 7.2e-12" in plot.status.value  # α as its slider's readout shows it
+    assert plot.controls["lr_sgd"].label == "0.316"
+    assert [t.get_text() for t in a["ax_path"].get_legend().get_texts()] == ["SGD", "Momentum", "AdaGrad", "Adam"]
 
-    plot.controls["lr_sgd"].value = 10**-0.25  # SGD: x2 factor 1 − 4·0.562 = −1.25 per step
+    plot.controls["lr_sgd"].value = stop(plot, "lr_sgd", 10**-0.25)  # SGD: x2 factor 1 − 4·0.562 = −1.25 per step
     expected_step = int(np.ceil(np.log(1e6) / np.log(4 * 10**-0.25 - 1)))
-    assert f"SGD: diverged at step {expected_step}" in plot.status.value
+    assert f"SGD (α = 0.562): diverged at step {expected_step}" in plot.status.value
 
     n = len(plot.redraw_seconds)
     plot.controls["function"].value = "rosenbrock"
@@ -183,14 +187,52 @@ def test_widget_draws_the_ticked_optimizers_and_follows_the_controls():
     x, _ = a["paths"]["momentum"].get_data()
     assert len(x) == 1001 and x[0] == -1.2
 
-    plot.controls["lr_sgd"].value = 10**-2.5  # the sliders still redraw after the reset
+    plot.controls["lr_sgd"].value = stop(plot, "lr_sgd", 10**-2.5)  # the sliders still redraw after the reset
     assert len(plot.redraw_seconds) == n + 2
     assert a["paths"]["sgd"].get_data()[0][1] == pytest.approx(-1.2 + 10**-2.5 * 215.6)  # ∂f/∂x1(−1.2, 1) = −215.6
     plot.controls["beta"].value = 0.0  # momentum becomes SGD
-    plot.controls["lr_momentum"].value = 10**-2.5
+    plot.controls["lr_momentum"].value = stop(plot, "lr_momentum", 10**-2.5)
     np.testing.assert_allclose(a["paths"]["momentum"].get_data()[0], a["paths"]["sgd"].get_data()[0])
     plot.controls["sgd"].value = False
     assert not a["paths"]["sgd"].get_visible() and not a["gaps"]["sgd"].get_visible()
+    assert "SGD" not in [t.get_text() for t in a["ax_path"].get_legend().get_texts()]  # unticked: not in the legend
+
+
+def stop(plot, name, value):
+    """The stop of an α slider nearest to ``value`` (the sliders hold only their stops)."""
+    return race.nearest_stop(plot.controls[name], value)
+
+
+def test_reset_restores_every_control_and_the_ticks():
+    plot = race.optimizer_race()
+    c = plot.controls
+    c["function"].value = "saddle"
+    c["rmsprop"].value = True
+    c["sgd"].value = False
+    c["lr_adagrad"].value = stop(plot, "lr_adagrad", 0.01)  # ticks AdaGrad
+    c["beta"].value = 0.9
+    c["steps"].value = 700
+    assert c["adagrad"].value
+    n = len(plot.redraw_seconds)
+    plot.reset_button.click()
+    assert plot.values() == plot.defaults  # every tick, α, β, the steps and the function
+    assert [k for k in race.OPTIMIZER_NAMES if c[k].value] == ["sgd", "momentum", "adam"]
+    assert len(plot.redraw_seconds) == n + 1  # one redraw
+    assert [t.get_text() for t in plot.artists["ax_path"].get_legend().get_texts()] == ["SGD", "Momentum", "Adam"]
+
+
+def test_widget_controls_are_labelled_and_the_palette_is_colour_blind_safe():
+    from bpcourse import plots
+
+    plot = race.optimizer_race()
+    for name, control in plot.controls.items():
+        assert control.tooltip and control.layout.width, name
+        assert len(control.description) <= 18, control.description
+    assert set(race.COLORS.values()) <= set(plots.PALETTE)
+    assert len(set(race.MARKERS.values())) == len(set(map(str, race.LINESTYLES.values()))) == 5  # a second cue
+    a = plot.artists
+    assert a["paths"]["momentum"].get_color() == plots.VERMILLION and a["paths"]["momentum"].get_marker() == "s"
+    assert a["gaps"]["adagrad"].get_color() == plots.BLUISH_GREEN and a["gaps"]["adagrad"].get_linestyle() == "-."
 
 
 def test_moving_an_unticked_optimizers_alpha_ticks_it_with_one_redraw():
@@ -198,7 +240,7 @@ def test_moving_an_unticked_optimizers_alpha_ticks_it_with_one_redraw():
     a = plot.artists
     assert not plot.controls["rmsprop"].value and not a["paths"]["rmsprop"].get_visible()
     n = len(plot.redraw_seconds)
-    plot.controls["lr_rmsprop"].value = 10**-2.5
+    plot.controls["lr_rmsprop"].value = stop(plot, "lr_rmsprop", 10**-2.5)
     assert plot.controls["rmsprop"].value and a["paths"]["rmsprop"].get_visible()
     assert len(plot.redraw_seconds) == n + 1
     plot.controls["function"].value = "rosenbrock"  # resetting every α does not tick the others

@@ -30,7 +30,7 @@ CASES = [
     (landscape.restarts, ["scale", "n_restarts"]),
     (lr_explorer.lr_explorer, ["lr", "lr"]),
     (optimizer_race.optimizer_race, ["adagrad", "steps", "function"]),
-    (batchnorm_demo.batchnorm_demo, ["show", "show"]),
+    (batchnorm_demo.batchnorm_demo, ["show", "lr", "depth", "show"]),
     (conditioning.conditioning, ["lr_times_kappa", "kappa"]),
     (fd_epsilon.fd_epsilon, ["eps", "weight", "scheme"]),
     (saturation.saturation_race, ["z0", "lr"]),
