@@ -88,8 +88,8 @@ def hidden_names(folder: Path) -> list[str]:
     return [*DEFAULT_HIDE_GLOBS, *(name for name in top if name not in inside and name not in DEFAULT_HIDE_GLOBS)]
 
 
-def lab_command(folder: Path, extra: list[str]) -> list[str]:
-    """``jupyter lab`` on ``folder``, landing on notebooks/00_start_here.ipynb, listing only the course."""
+def lab_command(folder: Path, extra: list[str], first: str = FIRST_NOTEBOOK) -> list[str]:
+    """``jupyter lab`` on ``folder``, landing on ``first`` (00_start_here of an edition), listing only the course."""
     return [
         sys.executable,
         "-m",
@@ -97,7 +97,7 @@ def lab_command(folder: Path, extra: list[str]) -> list[str]:
         "lab",
         f"--ServerApp.root_dir={folder}",
         # the URL JupyterLab opens and prints (with its token): the first notebook, not the Launcher
-        f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+        f"--LabApp.default_url=/lab/tree/{first}",
         f"--ContentsManager.hide_globs={json.dumps(hidden_names(folder))}",
         *extra,
     ]
@@ -108,11 +108,17 @@ def cmd_lab(args, extra: list[str]) -> int:
     folder = prepare_workspace(workspace)
     if not (folder / FIRST_NOTEBOOK).is_file():
         raise SystemExit(f"bpcourse lab: {folder} has no {FIRST_NOTEBOOK}; reinstall bpcourse or give --workspace DIR")
-    cmd = lab_command(folder, extra)
+    first = first_notebook(args.lang)
+    if not (folder / first).is_file():
+        raise SystemExit(
+            f"bpcourse lab: the {args.lang!r} edition is not in {folder}: {first} is missing. Its notebooks are "
+            f"written by `python tools/i18n.py build` in a checkout; run `bpcourse lab` for the English edition"
+        )
+    cmd = lab_command(folder, extra, first)
     if args.dry_run:
         print(" ".join(cmd))
         return 0
-    print(f"bpcourse lab: opening {folder / FIRST_NOTEBOOK}", flush=True)
+    print(f"bpcourse lab: opening {folder / first}", flush=True)
     return subprocess.call(cmd, cwd=folder)
 
 
@@ -208,6 +214,22 @@ def _chapter(text: str) -> str:
     return cid
 
 
+def _language(text: str) -> str:
+    """A language code on the command line ("zh", "zh_CN", "en"), normalized; the error names the available ones."""
+    from .i18n import normalize_language
+
+    try:
+        return normalize_language(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def first_notebook(language: str) -> str:
+    from .i18n import first_notebook as first
+
+    return first(language)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bpcourse", description="The backpropagation course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -216,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--workspace",
         help="where an installed (not checked-out) course is copied; default: the current folder if it holds "
         "notebooks/00_start_here.ipynb (a release), else ./bpcourse-workspace",
+    )
+    lab.add_argument(
+        "--lang",
+        default="en",
+        type=_language,
+        help="the edition to open: en (default) or zh, the Chinese edition (notebooks/zh/)",
     )
     lab.add_argument("--dry-run", action="store_true", help="print the jupyter command instead of running it")
     lab.set_defaults(func=cmd_lab)

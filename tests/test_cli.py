@@ -244,3 +244,19 @@ def test_merge_combines_shards_and_refuses_overlaps(tmp_path, capsys):
 def test_grade_refuses_a_missing_folder(tmp_path):
     with pytest.raises(SystemExit, match="is not a folder of submissions"):
         cli.main(["grade", str(tmp_path / "nowhere")])
+
+
+def test_lab_lang_opens_that_editions_first_notebook(tmp_path, monkeypatch, capsys):
+    from bpcourse import cli
+
+    (tmp_path / "notebooks" / "zh").mkdir(parents=True)
+    (tmp_path / "notebooks" / "00_start_here.ipynb").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match=r"the 'zh' edition is not in .*notebooks/zh/00_start_here.ipynb is missing"):
+        cli.main(["lab", "--lang", "zh", "--dry-run"])
+    (tmp_path / "notebooks" / "zh" / "00_start_here.ipynb").write_text("{}")
+    assert cli.main(["lab", "--lang", "zh_CN", "--dry-run"]) == 0
+    assert "--LabApp.default_url=/lab/tree/notebooks/zh/00_start_here.ipynb" in capsys.readouterr().out.split()
+    with pytest.raises(SystemExit):
+        cli.main(["lab", "--lang", "zh_TW", "--dry-run"])
+    assert "available languages are: 'en' (English), 'zh'" in capsys.readouterr().err
