@@ -356,7 +356,7 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray | None:
+def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray | None:
     """Sum g back to ``shape``: over the leading axes broadcasting added, and over axes that were 1
     (a bias (n, 1) added to (n, m) gets the row sums). None if g cannot come from broadcasting ``shape``."""
     if g.ndim < len(shape):
@@ -424,7 +424,7 @@ def backward(root: Node, rules: dict | None = None, seed=None, trace: Callable |
             )
         for parent, c in zip(node.parents, contributions, strict=True):
             c = real_array(f"the gradient the rule for {node.op!r} returned", c, finite=False)
-            summed = _unbroadcast(c, parent.shape) if c.shape != parent.shape else c
+            summed = unbroadcast(c, parent.shape) if c.shape != parent.shape else c
             if summed is None:
                 raise BPCourseError(
                     f"the rule for {node.op!r} returned a gradient of shape {c.shape} for an input of shape "

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import activations as act
 from .. import layers
+from ..autodiff import unbroadcast
 from ..errors import skip_checks
 from ..i18n import N_, _
 from . import mistakes as M
@@ -482,16 +483,8 @@ FORK_HINT = N_(
 
 
 def _to_shape(x: np.ndarray, shape: tuple) -> np.ndarray | None:
-    """x summed back to ``shape`` as broadcasting would have spread it, or None."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.shape == shape:
-        return x
-    if x.ndim < len(shape):
-        return None
-    x = x.sum(axis=tuple(range(x.ndim - len(shape)))) if x.ndim > len(shape) else x
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and x.shape[i] != 1)
-    x = x.sum(axis=axes, keepdims=True) if axes else x
-    return x if x.shape == shape else None
+    """x summed back to ``shape`` as broadcasting would have spread it, or None (the engine's own rule)."""
+    return unbroadcast(np.asarray(x, dtype=np.float64), shape)
 
 
 def _mul(g, a, b, swap=False, use_g=True, router=False):
