@@ -126,8 +126,14 @@ def configure(language: str) -> bool:
         return False
     if _state["saved_rc"] is None:
         _state["saved_rc"] = {key: mpl.rcParams[key] for key in ("font.family", "font.sans-serif")}
-    rest = [name for name in _state["saved_rc"]["font.sans-serif"] if name != font]
-    mpl.rcParams["font.family"] = ["sans-serif"]
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    rest = [name for name in _state["saved_rc"]["font.sans-serif"] if name != font and name in installed]
+    # Installed families only (matplotlib logs each missing one it tries), listed by name rather than the
+    # generic "sans-serif": matplotlib (>= 3.6) then falls back glyph by glyph, so a letter the CJK font
+    # lacks (ŷ) comes from DejaVu Sans instead of a missing-glyph box.
+    mpl.rcParams["font.family"] = [font, *rest]
     mpl.rcParams["font.sans-serif"] = [font, *rest]
     return True
 

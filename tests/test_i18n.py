@@ -391,3 +391,32 @@ def test_with_a_cjk_font_a_chinese_title_renders_without_missing_glyphs():
     import matplotlib as mpl
 
     assert fonts.find_cjk_font() not in mpl.rcParams["font.sans-serif"]
+
+
+def test_a_letter_the_cjk_font_lacks_falls_back_and_nothing_is_logged(caplog):
+    """ŷ is not in Noto Sans CJK: it must come from the next family, with no missing-glyph warning and no
+    "findfont: … not found" lines (which would land in a notebook's stderr)."""
+    import io
+    import logging
+    import warnings
+
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from bpcourse import fonts
+
+    if fonts.find_cjk_font() is None:
+        pytest.skip("no CJK font installed")
+    before = list(mpl.rcParams["font.family"])
+    try:
+        assert fonts.configure("zh")
+        with warnings.catch_warnings(), caplog.at_level(logging.INFO, logger="matplotlib"):
+            warnings.simplefilter("error")
+            fig = Figure()
+            fig.add_subplot().set_ylabel("预测值 ŷ ∂L/∂W")
+            fig.savefig(io.BytesIO(), format="png")
+        assert not [r for r in caplog.records if "not found" in r.getMessage()]
+        assert mpl.rcParams["font.family"][0] == fonts.find_cjk_font() and "DejaVu Sans" in mpl.rcParams["font.family"]
+    finally:
+        fonts.configure("en")
+    assert list(mpl.rcParams["font.family"]) == before
