@@ -107,3 +107,16 @@ def test_the_term_check_sees_a_wrong_term():
     pattern = english_pattern("learning rate")
     assert pattern.search("Two learning rates, and a Learning-rate") and not pattern.search("learning ratex")
     assert english_pattern("mean squared error (MSE)").search("the mean squared error of")
+
+
+def test_the_chinese_chapters_match_their_catalogs_and_english():
+    """tools/i18n.py check on every chapter: no English cell changed after its translation, none untranslated,
+    formulas, placeholders and links the same, and notebooks/zh/ as `build` writes it."""
+    import subprocess
+    import sys
+
+    chapters = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    done = subprocess.run(
+        [sys.executable, "tools/i18n.py", "check", *chapters], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

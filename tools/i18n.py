@@ -448,11 +448,23 @@ def anchors_of(nb, catalog: Catalog | None) -> dict[str, str]:
     return out
 
 
-def retarget(text: str, here: str, there: str, lang: str, edition: dict[str, str], anchors: dict) -> str:
+def retarget(
+    text: str,
+    here: str,
+    there: str,
+    lang: str,
+    edition: dict[str, str],
+    anchors: dict,
+    available: set[str] | None = None,
+) -> str:
     """Links of a markdown text written for folder ``here`` rewritten for folder ``there`` (root-relative).
 
     A link to a course notebook goes to its Chinese edition (its #anchor to the Chinese heading);
     any other relative link (an image, a data file) still reaches the same file. URLs stay.
+    A notebook of the same folder is always taken in its Chinese edition (a folder's edition is built
+    together); a notebook of another folder (a chapter's exercise) only once its Chinese edition is in
+    ``available`` (root-relative paths; None: all), else the link stays on the English notebook, so that
+    it never points at a file that does not exist.
     """
 
     def fix(target: str) -> str:
@@ -463,8 +475,10 @@ def retarget(text: str, here: str, there: str, lang: str, edition: dict[str, str
             own = anchors.get(f"{here}/__self__", {})
             return "#" + own.get(frag, frag) if frag else target
         resolved = posixpath.normpath(posixpath.join(here, path))
-        if resolved in edition:
-            new = edition[resolved].format(lang=lang)
+        zh = edition[resolved].format(lang=lang) if resolved in edition else None
+        same_folder = resolved.split("/", 1)[0] == here.split("/", 1)[0]
+        if zh is not None and (same_folder or available is None or zh in available):
+            new = zh
             frag = anchors.get(resolved, {}).get(frag, frag) if frag else frag
         else:
             new = resolved
@@ -524,7 +538,7 @@ def build_notebook(root: Path, source: Source, lang: str, allow_missing: bool, c
                 if UNTRANSLATED_TAG not in tags:
                     tags.append(UNTRANSLATED_TAG)
                 zh = cell.source
-            cell.source = retarget(zh, here, there, lang, context["edition"], anchors)
+            cell.source = retarget(zh, here, there, lang, context["edition"], anchors, context["available"])
         elif cell.cell_type == "code":
             before = len(missing)
             cell.source = translate_code(cell.source, cell.id, catalog, missing)
@@ -556,6 +570,10 @@ def build_notebook(root: Path, source: Source, lang: str, allow_missing: bool, c
 
 def build_context(root: Path, lang: str) -> dict:
     context = {"catalogs": {}, "anchors": {}, "edition": editions(root)}
+    # the Chinese editions a link may point at: those on disk (build adds the ones it writes)
+    context["available"] = {
+        e.format(lang=lang) for e in context["edition"].values() if (root / e.format(lang=lang)).is_file()
+    }
     for source in sources(root):
         catalog = load_catalog(catalog_path(root, lang, source))
         context["catalogs"][source.rel] = catalog
@@ -583,8 +601,13 @@ def build(root: Path, lang: str, only, allow_missing: bool, execute: bool) -> in
     from run_notebooks import run
 
     context = build_context(root, lang)
+    todo = sources(root, only)
+    for source in todo:  # what this build writes is there for the links of the notebooks it writes first
+        context["available"].add(f"{source.folder}/{lang}/{source.path.name}")
+        if source.folder in DERIVED:
+            context["available"].add(f"{DERIVED[source.folder]}/{lang}/{source.path.name}")
     problems = []
-    for source in sources(root, only):
+    for source in todo:
         try:
             nb, missing = build_notebook(root, source, lang, allow_missing, context)
         except Missing as exc:
