@@ -108,6 +108,8 @@ def cmd_lab(args, extra: list[str]) -> int:
     folder = prepare_workspace(workspace)
     if not (folder / FIRST_NOTEBOOK).is_file():
         raise SystemExit(f"bpcourse lab: {folder} has no {FIRST_NOTEBOOK}; reinstall bpcourse or give --workspace DIR")
+    from .i18n import first_notebook
+
     first = first_notebook(args.lang)
     if not (folder / first).is_file():
         raise SystemExit(
@@ -222,12 +224,6 @@ def _language(text: str) -> str:
         return normalize_language(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def first_notebook(language: str) -> str:
-    from .i18n import first_notebook as first
-
-    return first(language)
 
 
 def build_parser() -> argparse.ArgumentParser:

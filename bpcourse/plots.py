@@ -15,10 +15,9 @@ PALETTE = [BLUE, VERMILLION, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, SKY_BLUE, YEL
 GOOD, BAD, NEUTRAL = BLUE, VERMILLION, GREY  # e.g. solved / stuck, correct / wrong, other
 CLASS_COLORS = [*PALETTE, GREY, "#8C564B"]  # ten classes (the digits)
 
-# What every course figure is drawn with: the palette as colour cycle ("C0", "C1", … pick from it)
+# What every course figure is drawn with (``_style`` adds the palette as colour cycle: "C0", "C1", … pick from it)
 # and an opaque white background, so figures read the same in JupyterLab's light and dark themes.
 STYLE = {
-    "axes.prop_cycle": None,  # filled in by course_style (cycler is imported with matplotlib)
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "savefig.facecolor": "white",

@@ -3,7 +3,7 @@ rule overrides, the trace hook, the MLP built from nodes against net.gradients, 
 
 import numpy as np
 import pytest
-from test_network import GRID, PAIRS, randomized_net, targets
+from test_network import GRID, grid_case
 
 import bpcourse as bp
 import bpcourse.autodiff as ad
@@ -293,11 +293,7 @@ def test_layers_are_the_vjps_of_their_nodes():
 
 @pytest.mark.parametrize("depth,hidden,output,loss,bn", GRID)
 def test_mlp_graph_matches_net_gradients(depth, hidden, output, loss, bn):
-    n_out = PAIRS[(output, loss)]
-    net = randomized_net(depth, hidden, output, loss, n_out, bn, seed=depth)
-    rng = np.random.default_rng(depth + 10)
-    X = rng.standard_normal((3, 6))
-    Y = targets(output, loss, n_out, 6, rng)
+    net, X, Y = grid_case(depth, hidden, output, loss, bn)
     L, params = ad.mlp_graph(net, X, Y)
     L.backward()
     L_lib, grads = net.loss_and_gradients(X, Y)

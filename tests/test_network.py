@@ -217,13 +217,18 @@ GRID = [
 ]
 
 
-@pytest.mark.parametrize("depth,hidden,output,loss,bn", GRID)
-def test_network_gradients_match_finite_differences(depth, hidden, output, loss, bn):
+def grid_case(depth, hidden, output, loss, bn):
+    """The network and batch (net, X, Y) of one GRID entry: what every test over the grid checks."""
     n_out = PAIRS[(output, loss)]
     net = randomized_net(depth, hidden, output, loss, n_out, bn, seed=depth)
     rng = np.random.default_rng(depth + 10)
     X = rng.standard_normal((3, 6))
-    Y = targets(output, loss, n_out, 6, rng)
+    return net, X, targets(output, loss, n_out, 6, rng)
+
+
+@pytest.mark.parametrize("depth,hidden,output,loss,bn", GRID)
+def test_network_gradients_match_finite_differences(depth, hidden, output, loss, bn):
+    net, X, Y = grid_case(depth, hidden, output, loss, bn)
     report = check_network(net, X, Y)
     assert report.max_error < 1e-7, str(report)
     assert set(report.errors) == set(net.params)
