@@ -135,6 +135,36 @@ def solution_path(solutions: Path, chapter: int | str) -> Path:
     return found[0]
 
 
+def edition_sources(root: Path, chapters: list[int | str], lang: str) -> tuple[Path, Path]:
+    """(solutions folder, notebooks folder) of an edition: solutions/, notebooks/ or solutions/zh/, notebooks/zh/.
+
+    Every chapter is checked first (English solutions name the chapters), so that nothing is written for an
+    unknown chapter or a translation that has not been built.
+    """
+    from .i18n import edition_path
+
+    english = root / "solutions"
+    for chapter in chapters:
+        solution_path(english, chapter)
+    solutions, notebooks = root / edition_path("solutions", lang), root / edition_path("notebooks", lang)
+    if solutions != english:
+        missing = [
+            f"{solutions.relative_to(root).as_posix()}/{solution_path(english, c).name}"
+            for c in chapters
+            if not (solutions / solution_path(english, c).name).is_file()
+        ]
+        missing += [f"{notebooks.relative_to(root).as_posix()}/00_start_here.ipynb"] * (
+            not (notebooks / "00_start_here.ipynb").is_file()
+        )
+        if missing:
+            raise SystemExit(
+                f"bpcourse assign --lang {lang}: the {lang!r} edition is not built for this release; missing: "
+                f"{', '.join(missing)}. Write it with `python tools/i18n.py build` in the checkout, or release the "
+                "English edition (without --lang)"
+            )
+    return solutions, notebooks
+
+
 def chapter_notebooks(notebooks: Path, chapter: int | str) -> list[Path]:
     """notebooks/NN[x]_<name>.ipynb of a chapter (3 → 03_*, never 03b_*)."""
     return sorted(notebooks.glob(f"{chapter_prefix(chapter)}_*.ipynb"))
@@ -195,7 +225,7 @@ def unlink_unreleased(nb: nbformat.NotebookNode, here: str, released: set[str]) 
     return nb
 
 
-RELEASE_README = """# bpcourse: chapter(s) {chapters}
+RELEASE_README_EN = """# bpcourse: chapter(s) {chapters}
 
     notebooks/   the chapters: start with notebooks/00_start_here.ipynb
     exercises/   the exercises: complete each function, then run the check cell below it
@@ -221,9 +251,40 @@ Installed bpcourse {version} from an earlier release already? Replace it with th
 
 The exercise notebooks as they are, with the same file names.
 """
-MISSING_WHEEL = """
+MISSING_WHEEL_EN = """
 The course wheel, `{wheel}`, comes from your instructor beside this folder: put it here first.
 """
+RELEASE_README_ZH = """# bpcourse（反向传播课程，中文版）：第 {chapters} 章
+
+    notebooks/zh/   各章正文：从 notebooks/zh/00_start_here.ipynb 开始
+    exercises/zh/   练习：补全每个函数，然后运行它下面的检查单元格
+    solutions/zh/   参考答案，由老师另行发布
+
+## 安装并打开
+
+在这个文件夹里打开终端（需要 Python {python} 或更新版本；建议使用虚拟环境）：
+{missing}
+    pip install ./{wheel}
+    bpcourse lab --lang zh
+
+`bpcourse lab --lang zh` 在这个文件夹上打开 JupyterLab，并直接进入 `notebooks/zh/00_start_here.ipynb`。
+wheel 文件里是课程的程序库（版本 {version}），JupyterLab 等其余依赖由 pip 从软件包索引安装。
+请在这个文件夹里运行 `bpcourse lab --lang zh`：在别处运行时，它会把课程复制到 `./bpcourse-workspace`
+再打开那份副本。
+
+以前装过 bpcourse {version}？用这一版替换它：
+
+    pip install --force-reinstall --no-deps ./{wheel}
+
+## 提交
+
+提交 exercises/zh/ 里的练习 notebook，保持原样，文件名不变。
+"""
+MISSING_ZH = """
+课程的 wheel 文件 `{wheel}` 由老师和这个文件夹一起发给你：请先把它放到这里。
+"""
+RELEASE_README = {"en": RELEASE_README_EN, "zh": RELEASE_README_ZH}
+MISSING_WHEEL = {"en": MISSING_WHEEL_EN, "zh": MISSING_ZH}
 
 
 def _digest(data: bytes) -> str:
@@ -283,6 +344,8 @@ class Writer:
 def build_wheel(root: Path, notebooks: dict[str, bytes], exercises: dict[str, bytes], dest: Path) -> Path:
     """Build the course wheel from ``root`` with only the given notebooks and exercises as its course data.
 
+    ``notebooks`` and ``exercises`` map a path in the release ("notebooks/zh/01_principles.ipynb") to its bytes.
+
     The package is copied to a scratch folder with the release's notebooks/ and exercises/, and built
     there (``pip wheel --no-deps``), so the wheel's ``share/bpcourse`` holds the release, not the whole
     course. With setuptools ≥ 77 installed the build needs no network (``--no-build-isolation``).
@@ -301,10 +364,9 @@ def build_wheel(root: Path, notebooks: dict[str, bytes], exercises: dict[str, by
         for name in ("pyproject.toml", "README.md", "LICENSE"):
             if (root / name).is_file():
                 shutil.copy2(root / name, src / name)
-        for folder, files in (("notebooks", notebooks), ("exercises", exercises)):
-            (src / folder).mkdir()
-            for name, data in files.items():
-                (src / folder / name).write_bytes(data)
+        for rel, data in (notebooks | exercises).items():  # "notebooks/01_x.ipynb", "exercises/zh/ex01_x.ipynb"
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            (src / rel).write_bytes(data)
         cmd = [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q", "-w", str(dest)]
         if _have_setuptools(77):
             cmd.append("--no-build-isolation")
@@ -331,7 +393,9 @@ def _have_setuptools(major: int) -> bool:
         return False
 
 
-def assign(chapters: list[int | str], out: Path, root: Path, *, force: bool = False, wheel: bool = True) -> list[Path]:
+def assign(
+    chapters: list[int | str], out: Path, root: Path, *, force: bool = False, wheel: bool = True, lang: str = "en"
+) -> list[Path]:
     """Write the release of ``chapters`` under ``out``: notebooks/ and exercises/, ready to hand out.
 
     notebooks/ gets 00_start_here and each chapter's notebook, their links to unreleased chapters
@@ -339,16 +403,19 @@ def assign(chapters: list[int | str], out: Path, root: Path, *, force: bool = Fa
     Outside the checkout, README.md says how to install the release and the course wheel is built
     into ``out`` (``wheel=False``: not). ``--out`` the checkout itself regenerates exercises/ and
     writes nothing else. Returns the written paths; a learner's changed file is kept unless ``force``.
+
+    ``lang="zh"`` releases the Chinese edition instead, from notebooks/zh/ and solutions/zh/ (written by
+    ``tools/i18n.py build``) into notebooks/zh/ and exercises/zh/ of ``out``, with a Chinese README.
     """
     from . import __version__
+    from .i18n import edition_path
 
-    solutions, notebooks = root / "solutions", root / "notebooks"
-    for chapter in chapters:
-        solution_path(solutions, chapter)  # a clear error for an unknown chapter, before anything is written
+    solutions, notebooks = edition_sources(root, chapters, lang)
     ids = sorted({parse_chapter(c) for c in chapters}, key=chapter_key)
+    nb_dir, ex_dir = edition_path("notebooks", lang), edition_path("exercises", lang)
 
     if out.resolve() == root.resolve():  # regenerating exercises/ in the checkout: no README, no wheel
-        return [write_exercise(solution_path(solutions, c), out / "exercises") for c in ids]
+        return [write_exercise(solution_path(solutions, c), out / ex_dir) for c in ids]
 
     books = [notebooks / "00_start_here.ipynb"] if (notebooks / "00_start_here.ipynb").is_file() else []
     for cid in ids:
@@ -356,18 +423,19 @@ def assign(chapters: list[int | str], out: Path, root: Path, *, force: bool = Fa
     exercises = {
         p.name: student_version(nbformat.read(p, as_version=4)) for p in (solution_path(solutions, c) for c in ids)
     }
-    released = {f"notebooks/{p.name}" for p in books} | {f"exercises/{name}" for name in exercises}
+    released = {f"{nb_dir}/{p.name}" for p in books} | {f"{ex_dir}/{name}" for name in exercises}
     nb_files = {
-        p.name: _notebook_bytes(unlink_unreleased(nbformat.read(p, as_version=4), "notebooks", released)) for p in books
+        f"{nb_dir}/{p.name}": _notebook_bytes(unlink_unreleased(nbformat.read(p, as_version=4), nb_dir, released))
+        for p in books
     }
-    ex_files = {name: _notebook_bytes(unlink_unreleased(nb, "exercises", released)) for name, nb in exercises.items()}
+    ex_files = {
+        f"{ex_dir}/{name}": _notebook_bytes(unlink_unreleased(nb, ex_dir, released)) for name, nb in exercises.items()
+    }
 
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out, force)
-    for name, data in nb_files.items():
-        writer.put(f"notebooks/{name}", data)
-    for name, data in ex_files.items():
-        writer.put(f"exercises/{name}", data)
+    for rel, data in (nb_files | ex_files).items():
+        writer.put(rel, data)
     written = list(writer.written)
     if wheel:
         built = build_wheel(root, nb_files, ex_files, out)
@@ -376,13 +444,14 @@ def assign(chapters: list[int | str], out: Path, root: Path, *, force: bool = Fa
     else:
         wheel_name = f"bpcourse-{__version__}-py3-none-any.whl"
     readme = out / "README.md"
+    template, missing = RELEASE_README.get(lang, RELEASE_README["en"]), MISSING_WHEEL.get(lang, MISSING_WHEEL["en"])
     readme.write_text(
-        RELEASE_README.format(
+        template.format(
             chapters=", ".join(ids),
             version=__version__,
             wheel=wheel_name,
             python=_requires_python(root),
-            missing="" if wheel else MISSING_WHEEL.format(wheel=wheel_name),
+            missing="" if wheel else missing.format(wheel=wheel_name),
         ),
         encoding="utf-8",
     )
@@ -404,13 +473,19 @@ def _requires_python(root: Path) -> str:
         return "3.10"
 
 
-def release_solutions(chapters: list[int | str], out: Path, root: Path, *, force: bool = False) -> list[Path]:
+def release_solutions(
+    chapters: list[int | str], out: Path, root: Path, *, force: bool = False, lang: str = "en"
+) -> list[Path]:
     """Copy the worked solutions of ``chapters`` (executed, as in solutions/) into ``out``/solutions/.
 
     A file already in ``out``/solutions/ that differs from what a release wrote there is a learner's
-    and is kept, unless ``force``. Returns the written paths.
+    and is kept, unless ``force``. ``lang="zh"``: from solutions/zh/ into ``out``/solutions/zh/.
+    Returns the written paths.
     """
-    solutions = root / "solutions"
+    from .i18n import edition_path
+
+    solutions, _notebooks = edition_sources(root, chapters, lang)
+    folder = edition_path("solutions", lang)
     paths = [solution_path(solutions, c) for c in chapters]
     if out.resolve() == root.resolve():
         raise SystemExit(
@@ -420,7 +495,7 @@ def release_solutions(chapters: list[int | str], out: Path, root: Path, *, force
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out, force)
     for path in paths:
-        writer.put(f"solutions/{path.name}", path.read_bytes())
+        writer.put(f"{folder}/{path.name}", path.read_bytes())
     writer.save_manifest()
     writer.report_kept()
     return list(writer.written)

@@ -51,13 +51,16 @@ def copy_without_overwriting(src: Path, dst: Path) -> tuple[list[Path], list[Pat
 def prepare_workspace(workspace: Path | None = None) -> Path:
     """Make sure the course is there; returns the folder JupyterLab should open.
 
-    Without ``--workspace``, a folder that holds notebooks/00_start_here.ipynb (a release the student
-    unpacked, a workspace made earlier, the checkout) is opened as it is when ``bpcourse lab`` runs in it.
+    Without ``--workspace``, a folder that holds an edition's first notebook, notebooks/00_start_here.ipynb
+    or notebooks/zh/00_start_here.ipynb (a release the student unpacked, a workspace made earlier, the
+    checkout), is opened as it is when ``bpcourse lab`` runs in it.
     Else the checkout this package runs from; else the installed course is copied into the workspace
     (default ./bpcourse-workspace), never over a file that is already there.
     """
     here = Path.cwd().resolve()
-    if workspace is None and (here / FIRST_NOTEBOOK).is_file():
+    from .i18n import available_languages, first_notebook
+
+    if workspace is None and any((here / first_notebook(code)).is_file() for code in available_languages()):
         return here
     root = course_root()
     if root is not None and workspace is None:
@@ -105,16 +108,20 @@ def lab_command(folder: Path, extra: list[str], first: str = FIRST_NOTEBOOK) -> 
 
 def cmd_lab(args, extra: list[str]) -> int:
     workspace = Path(args.workspace).expanduser().resolve() if args.workspace else None
-    folder = prepare_workspace(workspace)
-    if not (folder / FIRST_NOTEBOOK).is_file():
-        raise SystemExit(f"bpcourse lab: {folder} has no {FIRST_NOTEBOOK}; reinstall bpcourse or give --workspace DIR")
-    from .i18n import first_notebook
+    from .i18n import available_languages, first_notebook
 
     first = first_notebook(args.lang)
+    folder = prepare_workspace(workspace)
     if not (folder / first).is_file():
+        others = [code for code in available_languages() if (folder / first_notebook(code)).is_file()]
+        hint = (
+            f"this folder has the {' and '.join(map(repr, others))} edition: run `bpcourse lab --lang {others[0]}`"
+            if others
+            else "reinstall bpcourse or give --workspace DIR"
+        )
         raise SystemExit(
-            f"bpcourse lab: the {args.lang!r} edition is not in {folder}: {first} is missing. Its notebooks are "
-            f"written by `python tools/i18n.py build` in a checkout; run `bpcourse lab` for the English edition"
+            f"bpcourse lab: the {args.lang!r} edition is not in {folder}: {first} is missing; {hint}. A checkout's "
+            "Chinese notebooks are written by `python tools/i18n.py build`"
         )
     cmd = lab_command(folder, extra, first)
     if args.dry_run:
@@ -134,18 +141,20 @@ def instructor_root() -> Path:
 
 def cmd_assign(args, extra: list[str]) -> int:
     from .assign import assign, chapter_key, release_solutions
+    from .i18n import edition_path
 
     out = Path(args.out).expanduser().resolve()
     chapters = ", ".join(sorted(set(args.chapters), key=chapter_key))
     if args.solutions:
         if args.no_wheel:
             raise SystemExit("bpcourse assign: --no-wheel is for a release; --solutions writes only solutions/")
-        written = release_solutions(args.chapters, out, instructor_root(), force=args.force)
+        written = release_solutions(args.chapters, out, instructor_root(), force=args.force, lang=args.lang)
         for path in written:
             print(f"wrote {path}")
-        print(f"bpcourse assign: the worked solutions of chapter(s) {chapters} are in {out / 'solutions'}")
+        where = out / edition_path("solutions", args.lang)
+        print(f"bpcourse assign: the worked solutions of chapter(s) {chapters} are in {where}")
         return 0
-    written = assign(args.chapters, out, instructor_root(), force=args.force, wheel=not args.no_wheel)
+    written = assign(args.chapters, out, instructor_root(), force=args.force, wheel=not args.no_wheel, lang=args.lang)
     for path in written:
         print(f"wrote {path}")
     print(f"bpcourse assign: chapter(s) {chapters} ready in {out}")
@@ -252,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assign.add_argument("--force", action="store_true", help="replace files a learner changed (kept by default)")
     assign.add_argument("--no-wheel", action="store_true", help="do not build the course wheel into the release")
+    assign.add_argument(
+        "--lang",
+        default="en",
+        type=_language,
+        help="the edition to release: en (default) or zh, the Chinese edition (notebooks/zh/, exercises/zh/)",
+    )
     assign.set_defaults(func=cmd_assign)
 
     grade = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb into a CSV (instructors)")

@@ -240,3 +240,61 @@ def test_release_solutions_copies_them_and_keeps_a_learners_file(tmp_path, capsy
         assign_mod.release_solutions([1], root, root)
     with pytest.raises(SystemExit, match="the chapters are: 1, 3, 3b"):
         assign_mod.release_solutions(["3c"], out, root)
+
+
+def fake_chinese_edition(root: Path) -> Path:
+    """fake_course's Chinese edition, as tools/i18n.py build lays it out: notebooks/zh/, solutions/zh/."""
+    (root / "notebooks" / "zh").mkdir()
+    (root / "solutions" / "zh").mkdir()
+    start = (
+        "| 1 | [01_a](01_a.ipynb) | [ex01_a](../../exercises/zh/ex01_a.ipynb) |\n"
+        "| 3 | [03_b](03_b.ipynb) | [ex03_b](../../exercises/zh/ex03_b.ipynb) |\n"
+        "英文版见 [English](../00_start_here.ipynb)。"
+    )
+    nbformat.write(_notebook(("md", start)), root / "notebooks" / "zh" / "00_start_here.ipynb")
+    for stem in ("01_a", "03_b"):
+        nbformat.write(
+            _notebook(("md", f"# 第 {stem} 章"), ("code", "x = 1")), root / "notebooks" / "zh" / f"{stem}.ipynb"
+        )
+        body = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+        nbformat.write(
+            _notebook(("md", f"[返回](../../notebooks/zh/{stem}.ipynb)"), ("code", body)),
+            root / "solutions" / "zh" / f"ex{stem}.ipynb",
+        )
+    return root
+
+
+def test_assign_lang_zh_releases_the_chinese_edition_in_its_folders(tmp_path):
+    root = fake_chinese_edition(fake_course(tmp_path / "course"))
+    out = tmp_path / "release"
+    written = assign_mod.assign([1], out, root, wheel=False, lang="zh")
+    assert sorted(p.relative_to(out).as_posix() for p in written) == [
+        "README.md",
+        "exercises/zh/ex01_a.ipynb",
+        "notebooks/zh/00_start_here.ipynb",
+        "notebooks/zh/01_a.ipynb",
+    ]
+    assert not (out / "notebooks" / "01_a.ipynb").exists()  # the English edition is not part of a zh release
+    start = nbformat.read(out / "notebooks" / "zh" / "00_start_here.ipynb", as_version=4).cells[0].source
+    assert start.splitlines() == [
+        "| 1 | [01_a](01_a.ipynb) | [ex01_a](../../exercises/zh/ex01_a.ipynb) |",
+        "| 3 | 03_b (not in this release) | ex03_b (not in this release) |",
+        "英文版见 English (not in this release)。",
+    ]
+    exercise = nbformat.read(out / "exercises" / "zh" / "ex01_a.ipynb", as_version=4)
+    assert exercise.cells[0].source == "[返回](../../notebooks/zh/01_a.ipynb)"
+    assert "raise NotImplementedError()" in exercise.cells[1].source
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "第 1 章" in readme and "bpcourse lab --lang zh" in readme and "notebooks/zh/00_start_here.ipynb" in readme
+    assert assign_mod.release_solutions([3], out, root, lang="zh") == [out / "solutions" / "zh" / "ex03_b.ipynb"]
+    # in the checkout, --lang zh regenerates exercises/zh/ only
+    assert assign_mod.assign([3], root, root, lang="zh") == [root / "exercises" / "zh" / "ex03_b.ipynb"]
+
+
+def test_assign_lang_zh_says_what_is_not_built(tmp_path):
+    root = fake_course(tmp_path / "course")
+    with pytest.raises(SystemExit, match=r"the 'zh' edition is not built .*missing: solutions/zh/ex01_a.ipynb, "):
+        assign_mod.assign([1], tmp_path / "release", root, wheel=False, lang="zh")
+    assert not (tmp_path / "release").exists()  # nothing written
+    with pytest.raises(SystemExit, match="the chapters are: 1, 3, 3b"):
+        assign_mod.assign(["3c"], tmp_path / "release", root, wheel=False, lang="zh")

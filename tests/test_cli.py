@@ -260,3 +260,18 @@ def test_lab_lang_opens_that_editions_first_notebook(tmp_path, monkeypatch, caps
     with pytest.raises(SystemExit):
         cli.main(["lab", "--lang", "zh_TW", "--dry-run"])
     assert "available languages are: 'en' (English), 'zh'" in capsys.readouterr().err
+
+
+def test_lab_in_a_chinese_release_opens_it_and_english_names_the_edition(tmp_path, monkeypatch, capsys):
+    from bpcourse import cli
+
+    (tmp_path / "notebooks" / "zh").mkdir(parents=True)
+    (tmp_path / "notebooks" / "zh" / "00_start_here.ipynb").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "course_root", lambda: None)  # as installed from a release's wheel
+    assert cli.main(["lab", "--lang", "zh", "--dry-run"]) == 0
+    out = capsys.readouterr().out.split()
+    assert f"--ServerApp.root_dir={tmp_path}" in out
+    assert "--LabApp.default_url=/lab/tree/notebooks/zh/00_start_here.ipynb" in out
+    with pytest.raises(SystemExit, match=r"run `bpcourse lab --lang zh`"):
+        cli.main(["lab", "--dry-run"])
