@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import BPCourseError, checked, probabilities, real_array, same_shape
+from .i18n import N_, _
 
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
@@ -29,14 +30,16 @@ def _z(Z):
 def _columns(Z):
     Z = real_array("Z", Z, ndim=(1, 2))
     if Z.shape[0] == 0:
-        raise BPCourseError(f"softmax needs at least one row (one per class); got Z of shape {Z.shape}")
+        raise BPCourseError(
+            _("softmax needs at least one row (one per class); got Z of shape {shape}").format(shape=Z.shape)
+        )
     return (Z,)
 
 
 def _softmax_backward_args(dA, A):
     A, dA = real_array("A", A, ndim=(1, 2)), real_array("dA", dA, ndim=(1, 2))
     same_shape("dA", dA, "A", A)
-    probabilities("A", A, "softmax_backward (A is the output of softmax)", columns_sum_to_one=True)
+    probabilities("A", A, N_("softmax_backward (A is the output of softmax)"), columns_sum_to_one=True)
     return dA, A
 
 

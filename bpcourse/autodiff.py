@@ -28,6 +28,7 @@ from functools import partialmethod
 import numpy as np
 
 from .errors import BPCourseError, BPCourseTypeError, describe, real_array
+from .i18n import _
 
 # ---- the rules: one local backward per op -----------------------------------------------------
 # g is ∂L/∂out, with out's shape. Each rule returns one gradient per parent, before un-broadcasting
@@ -145,15 +146,15 @@ class Node:
 
     def __init__(self, value, name: str | None = None):
         if isinstance(value, Node):
-            raise BPCourseTypeError("Node(value) takes numbers or an array, not a Node; use the node itself")
+            raise BPCourseTypeError(_("Node(value) takes numbers or an array, not a Node; use the node itself"))
         # no copy of a float64 array: a gradient check may perturb the array in place
-        self.value = np.asarray(real_array("the value of a Node", value), dtype=np.float64)
+        self.value = np.asarray(real_array(_("the value of a Node"), value), dtype=np.float64)
         self.grad = np.zeros_like(self.value)
         self.parents: tuple[Node, ...] = ()
         self.op = "input"
         self.ctx = None  # a constant the rule needs: pow's exponent, sum's (axis, keepdims)
         if name is not None and not isinstance(name, str):
-            raise BPCourseTypeError(f"name must be a string label such as 'x'; got {describe(name)}")
+            raise BPCourseTypeError(_("name must be a string label such as 'x'; got {got}").format(got=describe(name)))
         self.name = name
 
     @classmethod
@@ -161,7 +162,7 @@ class Node:
         """The node ``op(*parents)``: its value was computed from already checked parents."""
         if not np.isfinite(value).all():
             raise BPCourseError(
-                f"{op} gave inf or NaN (an overflow, e.g. exp of a large number); scale the inputs down"
+                _("{op} gave inf or NaN (an overflow, e.g. exp of a large number); scale the inputs down").format(op=op)
             )
         node = cls.__new__(cls)
         node.value, node.grad, node.parents = value, np.zeros_like(value), parents
@@ -185,8 +186,10 @@ class Node:
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
             raise BPCourseError(
-                f"{op} cannot combine shapes {a.shape} and {b.shape}: under NumPy broadcasting each "
-                "trailing dimension must be equal or 1 (a bias is a column (n, 1) added to (n, m))"
+                _(
+                    "{op} cannot combine shapes {a} and {b}: under NumPy broadcasting each "
+                    "trailing dimension must be equal or 1 (a bias is a column (n, 1) added to (n, m))"
+                ).format(op=op, a=a.shape, b=b.shape)
             ) from None
         with np.errstate(all="ignore"):  # an overflow is refused by _result, with a message
             return Node._result(f(a.value, b.value), (a, b), op)
@@ -206,7 +209,7 @@ class Node:
 
     def _divides(self, numerator: Node) -> Node:
         if (self.value == 0).any():
-            raise BPCourseError(f"division by zero: the divisor {_label(self)} has a 0 entry")
+            raise BPCourseError(_("division by zero: the divisor {node} has a 0 entry").format(node=_label(self)))
         return numerator._binary(self, "div", np.divide)
 
     def __neg__(self):
@@ -215,20 +218,25 @@ class Node:
     def __pow__(self, p):
         if isinstance(p, Node) or not isinstance(p, numbers.Real) or isinstance(p, bool):
             raise BPCourseTypeError(
-                f"x ** p needs a constant number p; got {describe(p)}: for a variable exponent "
-                "write (p * x.log()).exp()"
+                _(
+                    "x ** p needs a constant number p; got {got}: for a variable exponent write (p * x.log()).exp()"
+                ).format(got=describe(p))
             )
         p = float(p)
         if p != int(p) and (self.value < 0).any():
-            raise BPCourseError(f"{_label(self)} ** {p:g}: a negative number has no real non-integer power")
+            raise BPCourseError(
+                _("{node} ** {p:g}: a negative number has no real non-integer power").format(node=_label(self), p=p)
+            )
         if p < 0 and (self.value == 0).any():
-            raise BPCourseError(f"{_label(self)} ** {p:g}: 0 to a negative power is infinite")
+            raise BPCourseError(_("{node} ** {p:g}: 0 to a negative power is infinite").format(node=_label(self), p=p))
         with np.errstate(over="ignore"):
             return Node._result(self.value**p, (self,), "pow", ctx=p)
 
     def __rpow__(self, base):
         raise BPCourseTypeError(
-            f"{describe(base)} ** x has the node in the exponent; write (x * log(base)).exp() instead"
+            _("{base} ** x has the node in the exponent; write (x * log(base)).exp() instead").format(
+                base=describe(base)
+            )
         )
 
     def __matmul__(self, other):
@@ -244,7 +252,11 @@ class Node:
 
     def log(self) -> Node:
         if (self.value <= 0).any():
-            raise BPCourseError(f"log needs positive values; {_label(self)} has a minimum of {self.value.min():.4g}")
+            raise BPCourseError(
+                _("log needs positive values; {node} has a minimum of {minimum:.4g}").format(
+                    node=_label(self), minimum=self.value.min()
+                )
+            )
         return Node._result(np.log(self.value), (self,), "log")
 
     def tanh(self) -> Node:
@@ -263,8 +275,10 @@ class Node:
             ndim = self.value.ndim
             if not isinstance(axis, numbers.Integral) or isinstance(axis, bool) or not -ndim <= axis < ndim:
                 raise BPCourseError(
-                    f"sum(axis=...) needs None or an axis of the {ndim}-D value of shape {self.shape} "
-                    f"(0 … {ndim - 1}); got {describe(axis)}"
+                    _(
+                        "sum(axis=...) needs None or an axis of the {ndim}-D value of shape {shape} "
+                        "(0 … {last}); got {got}"
+                    ).format(ndim=ndim, shape=self.shape, last=ndim - 1, got=describe(axis))
                 )
             axis = int(axis) % ndim
         keepdims = bool(keepdims)
@@ -281,7 +295,10 @@ class Node:
 
 
 def _label(node: Node) -> str:
-    return repr(node.name) if node.name else f"the {node.op} node of shape {node.shape}"
+    """How a message names a node: its name, or its op and shape."""
+    if node.name:
+        return repr(node.name)
+    return _("the {op} node of shape {shape}").format(op=node.op, shape=node.shape)
 
 
 def _as_node(x, op: str) -> Node:
@@ -291,24 +308,28 @@ def _as_node(x, op: str) -> Node:
     try:
         return Node(x)
     except BPCourseError as exc:
-        raise BPCourseError(f"{op} needs a Node, a number or an array; got {describe(x)} ({exc})") from None
+        raise BPCourseError(
+            _("{op} needs a Node, a number or an array; got {got} ({error})").format(op=op, got=describe(x), error=exc)
+        ) from None
 
 
 def _matmul(A: Node, B: Node) -> Node:
     if A.value.ndim != 2 or B.value.ndim != 2:
         raise BPCourseError(
-            f"matmul (@) needs two 2-D arrays (matrices); got shapes {A.shape} @ {B.shape}: "
-            "make a vector a column with .reshape(-1, 1)"
+            _(
+                "matmul (@) needs two 2-D arrays (matrices); got shapes {a} @ {b}: "
+                "make a vector a column with .reshape(-1, 1)"
+            ).format(a=A.shape, b=B.shape)
         )
     if A.shape[1] != B.shape[0]:
-        raise BPCourseError(
-            f"matmul (@) needs A's columns to match B's rows; got A {A.shape} @ B {B.shape}"
-            + (
-                ": did you mean the transpose of one of them?"
-                if A.shape[0] == B.shape[0] or A.shape[1] == B.shape[1]
-                else ""
+        if A.shape[0] == B.shape[0] or A.shape[1] == B.shape[1]:
+            message = _(
+                "matmul (@) needs A's columns to match B's rows; got A {a} @ B {b}: "
+                "did you mean the transpose of one of them?"
             )
-        )
+        else:
+            message = _("matmul (@) needs A's columns to match B's rows; got A {a} @ B {b}")
+        raise BPCourseError(message.format(a=A.shape, b=B.shape))
     return Node._result(A.value @ B.value, (A, B), "matmul")
 
 
@@ -343,7 +364,9 @@ def maximum(a, b) -> Node:
 def topological_order(root: Node) -> list[Node]:
     """Every node ``root`` depends on, parents before children, ``root`` last (iterative depth-first)."""
     if not isinstance(root, Node):
-        raise BPCourseTypeError(f"root must be a Node (the output of the computation); got {describe(root)}")
+        raise BPCourseTypeError(
+            _("root must be a Node (the output of the computation); got {got}").format(got=describe(root))
+        )
     order, done, stack = [], set(), [(root, False)]
     while stack:
         node, expanded = stack.pop()
@@ -387,22 +410,30 @@ def backward(root: Node, rules: dict | None = None, seed=None, trace: Callable |
     order = topological_order(root)
     rules = {} if rules is None else rules
     if not isinstance(rules, dict) or not all(callable(r) for r in rules.values()):
-        raise BPCourseTypeError(f"rules must be a dict mapping an op name to its VJP function; got {describe(rules)}")
+        raise BPCourseTypeError(
+            _("rules must be a dict mapping an op name to its VJP function; got {got}").format(got=describe(rules))
+        )
     unknown = [k for k in rules if k not in VJP]
     if unknown:
-        raise BPCourseError(f"rules has unknown op(s) {unknown}; the ops are {list(VJP)}")
+        raise BPCourseError(
+            _("rules has unknown op(s) {unknown}; the ops are {ops}").format(unknown=unknown, ops=list(VJP))
+        )
     if trace is not None and not callable(trace):
         raise BPCourseTypeError(
-            f"trace must be a function (node, parent, g, contribution, total); got {describe(trace)}"
+            _("trace must be a function (node, parent, g, contribution, total); got {got}").format(got=describe(trace))
         )
     if seed is None and root.value.size != 1:
         raise BPCourseError(
-            f"backward from a root of shape {root.shape} needs seed= (∂L/∂root, same shape): a gradient is "
-            "defined for one number; call .sum() on the root first, or pass seed=np.ones(root.shape)"
+            _(
+                "backward from a root of shape {shape} needs seed= (∂L/∂root, same shape): a gradient is "
+                "defined for one number; call .sum() on the root first, or pass seed=np.ones(root.shape)"
+            ).format(shape=root.shape)
         )
     seed = np.ones_like(root.value) if seed is None else np.asarray(real_array("seed", seed), dtype=np.float64)
     if seed.shape != root.shape:
-        raise BPCourseError(f"seed has shape {seed.shape} but the root has {root.shape}; they must match")
+        raise BPCourseError(
+            _("seed has shape {seed} but the root has {root}; they must match").format(seed=seed.shape, root=root.shape)
+        )
     for node in order:
         if node.parents:
             node.grad = np.zeros_like(node.value)
@@ -416,19 +447,26 @@ def backward(root: Node, rules: dict | None = None, seed=None, trace: Callable |
         except BPCourseError:
             raise
         except Exception as exc:  # a learner's rule: say which one failed, keep the original in the chain
-            raise BPCourseError(f"the rule for {node.op!r} raised {type(exc).__name__}: {exc}") from exc
+            raise BPCourseError(
+                _("the rule for {op!r} raised {error_type}: {error}").format(
+                    op=node.op, error_type=type(exc).__name__, error=exc
+                )
+            ) from exc
         if not isinstance(contributions, tuple) or len(contributions) != len(node.parents):
             raise BPCourseError(
-                f"the rule for {node.op!r} must return a tuple of {len(node.parents)} gradient(s), one per "
-                f"input; got {describe(contributions)}"
+                _("the rule for {op!r} must return a tuple of {n} gradient(s), one per input; got {got}").format(
+                    op=node.op, n=len(node.parents), got=describe(contributions)
+                )
             )
         for parent, c in zip(node.parents, contributions, strict=True):
-            c = real_array(f"the gradient the rule for {node.op!r} returned", c, finite=False)
+            c = real_array(_("the gradient the rule for {op!r} returned").format(op=node.op), c, finite=False)
             summed = unbroadcast(c, parent.shape) if c.shape != parent.shape else c
             if summed is None:
                 raise BPCourseError(
-                    f"the rule for {node.op!r} returned a gradient of shape {c.shape} for an input of shape "
-                    f"{parent.shape}; a gradient has the shape of what it differentiates"
+                    _(
+                        "the rule for {op!r} returned a gradient of shape {shape} for an input of shape "
+                        "{parent}; a gradient has the shape of what it differentiates"
+                    ).format(op=node.op, shape=c.shape, parent=parent.shape)
                 )
             c = summed
             parent.grad = parent.grad + c  # a fork: the contributions of every use add up

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autodiff import Node, topological_order
+from .i18n import SOURCE_LANGUAGE, figure_text, language
 from .plots import GREY, VERMILLION
 
 BOX_W, BOX_H, COLUMN = 1.05, 0.8, 1.4  # box size and the distance between columns, in data units
@@ -42,8 +43,18 @@ def _box_lines(tag: str, a) -> list[str]:
 
 def label(node: Node) -> str:
     """The first line of a node's box: its name and op ("q: add"), its op, or "input"/"const"."""
-    op = node.op if node.parents else ("input" if node.name else "const")
+    op = node.op if node.parents else ("input" if node.name else figure_text("const"))
     return f"{node.name}: {op}" if node.name and node.parents else node.name or op
+
+
+def _box_family():
+    """The boxes' font: monospace, so a column of entries lines up; in another language than English, the
+    figure fonts follow it, so a translated label ("常量") falls back to the CJK font glyph by glyph."""
+    if language() == SOURCE_LANGUAGE:
+        return "monospace"
+    import matplotlib as mpl
+
+    return ["monospace", *mpl.rcParams["font.family"]]
 
 
 def layout(root: Node) -> dict[int, tuple[float, float]]:
@@ -131,9 +142,10 @@ def draw_graph(
     longest = max(len(line) for n in order for line in [label(n), *_box_lines("v", n.value), *_box_lines("g", n.grad)])
     box_points = BOX_W / (2 * half_x) * ax.get_position().width * ax.figure.get_figwidth() * 72
     size = float(np.clip(box_points / ((max(longest, 8) + 1) * 0.62), 5.0, 9.0))
+    family = _box_family()
     for node in order:
         x, y = pos[id(node)]
-        drawn["texts"][id(node)] = ax.text(x, y, "", ha="center", va="center", fontsize=size, family="monospace")
+        drawn["texts"][id(node)] = ax.text(x, y, "", ha="center", va="center", fontsize=size, family=family)
     paint(drawn, show_grad, highlight, hot_edges)
     return drawn
 

@@ -15,6 +15,7 @@ from importlib import resources
 import numpy as np
 
 from .errors import BPCourseError, as_matrix, flag, number, real_array, seed_value, size_ok, whole_number
+from .i18n import N_, _
 
 
 def _rng(seed) -> np.random.Generator:
@@ -22,19 +23,23 @@ def _rng(seed) -> np.random.Generator:
 
 
 def _m(m) -> int:
-    m = whole_number("m", m, 1, hint=" (the number of examples)")
+    m = whole_number("m", m, 1, hint=N_(" (the number of examples)"))
     size_ok("X", (2, m))
     return m
 
 
 def _spread(name: str, value) -> float:
-    return number(name, value, 0.0, 1e6, hint=" (a standard deviation; 0 for none)")
+    return number(name, value, 0.0, 1e6, hint=N_(" (a standard deviation; 0 for none)"))
 
 
 def _classes(classes, m: int) -> int:
     classes = whole_number("classes", classes, 1)
     if classes > m:
-        raise BPCourseError(f"classes={classes} is more than the m={m} examples: every class needs an example")
+        raise BPCourseError(
+            _("classes={classes} is more than the m={m} examples: every class needs an example").format(
+                classes=classes, m=m
+            )
+        )
     return classes
 
 
@@ -62,7 +67,7 @@ def moons(m: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, 
 def circles(m: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A small circle (label 1, radius ``factor``, 0 < factor < 1) inside a large one (label 0, radius 1); X (2, m)."""
     m, noise, rng = _m(m), _spread("noise", noise), _rng(seed)
-    factor = number("factor", factor, 0.0, 1.0, low_open=True, high_open=True, hint=" (the small radius; try 0.5)")
+    factor = number("factor", factor, 0.0, 1.0, low_open=True, high_open=True, hint=N_(" (the small radius; try 0.5)"))
     y = np.arange(m) % 2
     t = 2 * np.pi * rng.random(m)
     r = np.where(y == 1, factor, 1.0)
@@ -116,23 +121,36 @@ def one_hot(y, n_classes: int) -> np.ndarray:
     try:
         y = np.asarray(y)
     except (TypeError, ValueError) as exc:  # a ragged list
-        raise BPCourseError(f"one_hot expects labels of shape (m,); got {type(y).__name__} ({exc})") from None
+        raise BPCourseError(
+            _("one_hot expects labels of shape (m,); got {type} ({error})").format(type=type(y).__name__, error=exc)
+        ) from None
     if y.ndim != 1:
-        raise BPCourseError(f"one_hot expects labels of shape (m,); got shape {y.shape} (try y.ravel())")
+        raise BPCourseError(
+            _("one_hot expects labels of shape (m,); got shape {shape} (try y.ravel())").format(shape=y.shape)
+        )
     if not np.issubdtype(y.dtype, np.integer):
         y = real_array("y", y, finite=False)  # bools become 0/1; text, complex and other objects are refused
         whole = np.isfinite(y) & (y == np.floor(y))
         if not whole.all():
             example = y[~whole][0]
-            raise BPCourseError(f"one_hot expects integer labels; got {y.dtype} values such as {example}")
+            raise BPCourseError(
+                _("one_hot expects integer labels; got {dtype} values such as {example}").format(
+                    dtype=y.dtype, example=example
+                )
+            )
         y = y.astype(np.int64)
-    size_ok("the one-hot Y", (n_classes, y.size))
+    size_ok(_("the one-hot Y"), (n_classes, y.size))
     bad = (y < 0) | (y >= n_classes)
     if bad.any():
         label = y[bad][0]
-        fix = "labels count from 0: fix them" if label < 0 else f"pass n_classes={int(y.max()) + 1} or fix the labels"
+        if label < 0:
+            fix = _("labels count from 0: fix them")
+        else:
+            fix = _("pass n_classes={n} or fix the labels").format(n=int(y.max()) + 1)
         raise BPCourseError(
-            f"one_hot got label {label} but n_classes={n_classes} allows only 0 … {n_classes - 1}; {fix}"
+            _("one_hot got label {label} but n_classes={n_classes} allows only 0 … {last}; {fix}").format(
+                label=label, n_classes=n_classes, last=n_classes - 1, fix=fix
+            )
         )
     Y = np.zeros((n_classes, y.size))
     Y[y, np.arange(y.size)] = 1.0
@@ -153,13 +171,15 @@ def train_test_split(X, y, test_size: float = 0.2, seed: int = 0):
     if y.dtype.kind not in "biuf":  # numbers held as Python objects: give them a numeric dtype
         y = y.astype(float)
     if y.shape[-1] != m:
-        raise BPCourseError(f"X has {m} examples (columns) but y has {y.shape[-1]}; they must match")
-    test_size = number("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True, what="between 0 and 1")
+        raise BPCourseError(_("X has {m} examples (columns) but y has {n}; they must match").format(m=m, n=y.shape[-1]))
+    test_size = number("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True, what=N_("between 0 and 1"))
     n_test = int(round(test_size * m))
     if not 1 <= n_test <= m - 1:
         raise BPCourseError(
-            f"test_size={test_size:g} of {m} examples gives {n_test} test and {m - n_test} training examples; "
-            "both parts need at least one: choose test_size between 1/m and 1 − 1/m"
+            _(
+                "test_size={test_size:g} of {m} examples gives {n_test} test and {n_train} training examples; "
+                "both parts need at least one: choose test_size between 1/m and 1 − 1/m"
+            ).format(test_size=test_size, m=m, n_test=n_test, n_train=m - n_test)
         )
     perm = _rng(seed).permutation(m)
     test, train = perm[:n_test], perm[n_test:]

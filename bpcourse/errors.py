@@ -15,6 +15,12 @@ What counts as valid, in one place:
   range; ``True``/``False`` are not numbers;
 - whole numbers (sizes, counts, epochs): as numbers, and integral (``2.0`` is 2, ``2.7`` is refused);
 - flags: ``True``/``False`` only.
+
+Messages are translated when they are raised (``bpcourse.i18n``): each is one ``_()`` template with
+named fields. The pieces a caller passes in (``hint``, ``what``, ``why``, ``kind``, ``expects``,
+``whose``) are translated here too, so a caller passes a literal marked ``N_("...")`` (or a text it
+already translated with ``_("...").format(...)``); names of arguments (``name``, ``label``) are code
+and stay as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import math
 import numbers
 
 import numpy as np
+
+from .i18n import N_, _
 
 
 class BPCourseError(ValueError):
@@ -39,10 +47,16 @@ class TrainingDiverged(BPCourseError, FloatingPointError):
     """Raised when training diverges: the loss becomes NaN or inf, or runs away (``DIVERGENCE_FACTOR`` in train.py)."""
 
 
+def _t(piece: str) -> str:
+    """The translation of a piece of a message a caller passed (a template marked ``N_``, or text it
+    translated already, which is returned as it is); "" stays "" (gettext would give the catalog header)."""
+    return _(piece) if piece else piece
+
+
 def describe(x) -> str:
     """A short description of ``x`` for a message: its repr, or the shape and dtype of an array."""
     if isinstance(x, np.ndarray) and x.ndim > 0:
-        return f"an array of shape {x.shape} ({x.dtype})"
+        return _("an array of shape {shape} ({dtype})").format(shape=x.shape, dtype=x.dtype)
     text = repr(x)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -55,7 +69,9 @@ def choose(kind: str, name, registry) -> object:
     if isinstance(name, str) and name in registry:
         return registry[name]
     valid = ", ".join(repr(k) for k in registry)
-    raise BPCourseError(f"unknown {kind} {name!r}; choose one of {valid}")
+    raise BPCourseError(
+        _("unknown {kind} {name!r}; choose one of {valid}").format(kind=_t(kind), name=name, valid=valid)
+    )
 
 
 # ---- scalars ----------------------------------------------------------------------------------
@@ -80,12 +96,15 @@ def _real_value(x) -> float | None:
 
 def _range_text(low, high, low_open: bool, high_open: bool) -> str:
     if low is None and high is None:
-        return "a finite number"
+        return _("a finite number")
     if high is None:
-        return "a positive number" if low == 0 and low_open else f"a number {'>' if low_open else '≥'} {low:g}"
+        if low == 0 and low_open:
+            return _("a positive number")
+        return (_("a number > {low:g}") if low_open else _("a number ≥ {low:g}")).format(low=low)
     if low is None:
-        return f"a number {'<' if high_open else '≤'} {high:g}"
-    return f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+        return (_("a number < {high:g}") if high_open else _("a number ≤ {high:g}")).format(high=high)
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    return _("a number in {interval}").format(interval=interval)
 
 
 def number(
@@ -111,8 +130,10 @@ def number(
     if ok and high is not None:
         ok = value < high if high_open else value <= high
     if not ok:
-        what = what or _range_text(low, high, low_open, high_open)
-        raise BPCourseError(f"{name} must be {what}; got {describe(x)}{hint}")
+        what = _t(what) if what else _range_text(low, high, low_open, high_open)
+        raise BPCourseError(
+            _("{name} must be {what}; got {got}{hint}").format(name=name, what=what, got=describe(x), hint=_t(hint))
+        )
     return value
 
 
@@ -120,7 +141,6 @@ def whole_number(name: str, x, low: int = 0, *, allow_none: bool = False, hint: 
     """``x`` as an int ≥ ``low``: an integer, or a float with no fractional part (not a bool); None if allowed."""
     if x is None and allow_none:
         return None
-    alt = " or None" if allow_none else ""
     n = None
     if isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_)):
         n = int(x)
@@ -129,17 +149,31 @@ def whole_number(name: str, x, low: int = 0, *, allow_none: bool = False, hint: 
         if value is not None and value == int(value):
             n = int(value)
     if n is None:
-        raise BPCourseError(f"{name} must be a whole number ≥ {low}{alt}; got {describe(x)}{hint}")
-    if n < low:
-        raise BPCourseError(f"{name} must be ≥ {low}{alt}; got {describe(x)}{hint}")
-    return n
+        text = (
+            _("{name} must be a whole number ≥ {low} or None; got {got}{hint}")
+            if allow_none
+            else _("{name} must be a whole number ≥ {low}; got {got}{hint}")
+        )
+    elif n < low:
+        text = (
+            _("{name} must be ≥ {low} or None; got {got}{hint}")
+            if allow_none
+            else _("{name} must be ≥ {low}; got {got}{hint}")
+        )
+    else:
+        return n
+    raise BPCourseError(text.format(name=name, low=low, got=describe(x), hint=_t(hint)))
 
 
 def whole_numbers(name: str, values, example: str) -> list[int]:
     """``values`` (a list, tuple or 1-D array) as a list of ints; ``example`` shows a valid value."""
     is_list = isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.ndim == 1)
     if not is_list:
-        raise BPCourseError(f"{name} must be a list of whole numbers such as {example}; got {describe(values)}")
+        raise BPCourseError(
+            _("{name} must be a list of whole numbers such as {example}; got {got}").format(
+                name=name, example=example, got=describe(values)
+            )
+        )
     out = []
     for i, v in enumerate(values):
         if isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)):
@@ -147,8 +181,12 @@ def whole_numbers(name: str, values, example: str) -> list[int]:
             continue
         value = _real_value(v)
         if value is None or value != int(value):
-            shown = "[" + ", ".join(describe(u) for u in values) + "]" if len(values) <= 10 else "the list"
-            raise BPCourseError(f"{name} must hold whole numbers; got {describe(v)} at position {i} of {shown}")
+            shown = "[" + ", ".join(describe(u) for u in values) + "]" if len(values) <= 10 else _("the list")
+            raise BPCourseError(
+                _("{name} must hold whole numbers; got {got} at position {i} of {shown}").format(
+                    name=name, got=describe(v), i=i, shown=shown
+                )
+            )
         out.append(int(value))
     return out
 
@@ -163,8 +201,10 @@ def size_ok(name: str, shape: tuple[int, ...]) -> None:
     if n > MAX_ENTRIES or max(shape, default=0) > MAX_ENTRIES:
         entries = float(n) if n < 10**300 else math.inf
         raise BPCourseError(
-            f"{name} would have shape {shape}: {entries:.3g} entries, {8 * entries / 1e9:.3g} GB of float64, more "
-            f"than the {MAX_ENTRIES:.0e} bpcourse creates; is one of the sizes a typo?"
+            _(
+                "{name} would have shape {shape}: {entries:.3g} entries, {gb:.3g} GB of float64, more than the "
+                "{limit:.0e} bpcourse creates; is one of the sizes a typo?"
+            ).format(name=name, shape=shape, entries=entries, gb=8 * entries / 1e9, limit=MAX_ENTRIES)
         )
 
 
@@ -172,14 +212,14 @@ def flag(name: str, x) -> bool:
     """``x`` as a bool: only True or False (also NumPy's) are accepted."""
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
-    raise BPCourseError(f"{name} must be True or False; got {describe(x)}")
+    raise BPCourseError(_("{name} must be True or False; got {got}").format(name=name, got=describe(x)))
 
 
 def seed_value(name: str, seed):
     """A seed for ``np.random.default_rng``: None, a whole number ≥ 0, or a NumPy Generator/SeedSequence."""
     if isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
         return seed
-    return whole_number(name, seed, 0, allow_none=True, hint=" (the same seed gives the same result)")
+    return whole_number(name, seed, 0, allow_none=True, hint=N_(" (the same seed gives the same result)"))
 
 
 def generator(name: str, rng) -> np.random.Generator:
@@ -187,7 +227,9 @@ def generator(name: str, rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     raise BPCourseError(
-        f"{name} must be a NumPy random generator such as np.random.default_rng(0); got {describe(rng)}"
+        _("{name} must be a NumPy random generator such as np.random.default_rng(0); got {got}").format(
+            name=name, got=describe(rng)
+        )
     )
 
 
@@ -195,8 +237,12 @@ def function(name: str, f, signature: str, allow_none: bool = False):
     """Require something callable (or None if allowed); ``signature`` shows how it is called."""
     if callable(f) or (f is None and allow_none):
         return f
-    alt = " or None" if allow_none else ""
-    raise BPCourseTypeError(f"{name} must be a function {signature}{alt}; got {describe(f)}")
+    text = (
+        _("{name} must be a function {signature} or None; got {got}")
+        if allow_none
+        else _("{name} must be a function {signature}; got {got}")
+    )
+    raise BPCourseTypeError(text.format(name=name, signature=signature, got=describe(f)))
 
 
 # ---- arrays -----------------------------------------------------------------------------------
@@ -209,33 +255,47 @@ def _float_array(name: str, X) -> np.ndarray:
     try:
         arr = X if isinstance(X, np.ndarray) else np.asarray(X)
     except (TypeError, ValueError) as exc:  # ragged nested lists, ...
-        raise BPCourseError(f"{name} must be a numeric array; got {type(X).__name__} ({exc})") from None
+        raise BPCourseError(_not_numeric(name, X, exc)) from None
     kind = arr.dtype.kind
     if arr.ndim == 0 and not isinstance(X, np.ndarray) and kind in "OUS":  # None, a dict, a string, ...
         what = "None" if X is None else f"{type(X).__name__} {describe(X)}"
-        raise BPCourseError(f"{name} must be a numeric array; got {what}")
+        raise BPCourseError(_("{name} must be a numeric array; got {what}").format(name=name, what=what))
     if kind == "c":
         raise BPCourseError(
-            f"{name} must hold real numbers; got complex values ({arr.dtype}): bpcourse has no complex "
-            f"arithmetic, so pass {name}.real if the imaginary parts are 0"
+            _(
+                "{name} must hold real numbers; got complex values ({dtype}): bpcourse has no complex "
+                "arithmetic, so pass {name}.real if the imaginary parts are 0"
+            ).format(name=name, dtype=arr.dtype)
         )
     if kind in "US":
         raise BPCourseError(
-            f"{name} must be a numeric array; got {type(X).__name__} of text ({arr.dtype}): "
-            "convert it to numbers first, e.g. np.asarray(values, dtype=float)"
+            _(
+                "{name} must be a numeric array; got {type} of text ({dtype}): "
+                "convert it to numbers first, e.g. np.asarray(values, dtype=float)"
+            ).format(name=name, type=type(X).__name__, dtype=arr.dtype)
         )
     if kind == "O":
         for v in arr.flat:
             if not isinstance(v, numbers.Real):
                 raise BPCourseError(
-                    f"{name} must be a numeric array; got {type(X).__name__} holding {type(v).__name__} {describe(v)}"
+                    _("{name} must be a numeric array; got {type} holding {item_type} {item}").format(
+                        name=name, type=type(X).__name__, item_type=type(v).__name__, item=describe(v)
+                    )
                 )
     elif kind not in "biuf":
-        raise BPCourseError(f"{name} must be a numeric array; got {type(X).__name__} of dtype {arr.dtype}")
+        raise BPCourseError(
+            _("{name} must be a numeric array; got {type} of dtype {dtype}").format(
+                name=name, type=type(X).__name__, dtype=arr.dtype
+            )
+        )
     try:
         return arr.astype(np.float64)
     except (OverflowError, TypeError, ValueError) as exc:
-        raise BPCourseError(f"{name} must be a numeric array; got {type(X).__name__} ({exc})") from None
+        raise BPCourseError(_not_numeric(name, X, exc)) from None
+
+
+def _not_numeric(name: str, X, exc: Exception) -> str:
+    return _("{name} must be a numeric array; got {type} ({error})").format(name=name, type=type(X).__name__, error=exc)
 
 
 def real_array(name: str, X, ndim: int | tuple[int, ...] | None = None, finite: bool = True) -> np.ndarray:
@@ -244,8 +304,12 @@ def real_array(name: str, X, ndim: int | tuple[int, ...] | None = None, finite: 
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if X.ndim not in allowed:
-            want = " or ".join(f"{d}-D" for d in allowed)
-            raise BPCourseError(f"{name} must be {want}; got {X.ndim}-D shape {X.shape}")
+            if len(allowed) == 1:
+                text = _("{name} must be {last}-D; got {ndim}-D shape {shape}")
+            else:  # (1, 2) → "1-D or 2-D"
+                text = _("{name} must be {first}-D or {last}-D; got {ndim}-D shape {shape}")
+            first = "-D or ".join(str(d) for d in allowed[:-1])  # more than two: "1-D or 2-D or 3-D"
+            raise BPCourseError(text.format(name=name, first=first, last=allowed[-1], ndim=X.ndim, shape=X.shape))
     if finite:
         check_finite(name, X)
     return X
@@ -258,7 +322,7 @@ def as_matrix(
     cols: int | None = None,
     *,
     min_cols: int = 0,
-    expects: str = "the network",
+    expects: str = N_("the network"),
 ) -> np.ndarray:
     """Check that ``X`` is a finite 2-D float array, optionally with ``rows`` rows, ``cols`` or ≥ ``min_cols`` columns.
 
@@ -270,35 +334,51 @@ def as_matrix(
     if X.ndim != 2:
         hint = ""
         if X.ndim == 1:
-            hint = f"; for one example use {name}.reshape(-1, 1), for one feature {name}.reshape(1, -1)"
+            hint = _("; for one example use {name}.reshape(-1, 1), for one feature {name}.reshape(1, -1)").format(
+                name=name
+            )
         raise BPCourseError(
-            f"{name} must be 2-D with one example per column, shape (n, m); got {X.ndim}-D shape {X.shape}{hint}"
+            _("{name} must be 2-D with one example per column, shape (n, m); got {ndim}-D shape {shape}{hint}").format(
+                name=name, ndim=X.ndim, shape=X.shape, hint=hint
+            )
         )
     if rows is not None and X.shape[0] != rows:
         if cols is None and X.shape[1] == rows:
             raise BPCourseError(
-                f"{name} has shape {X.shape} but {expects} expects ({rows}, m): "
-                f"examples go in columns, one per column; pass {name}.T"
+                _(
+                    "{name} has shape {shape} but {expects} expects ({rows}, m): "
+                    "examples go in columns, one per column; pass {name}.T"
+                ).format(name=name, shape=X.shape, expects=_t(expects), rows=rows)
             )
         want = f"({rows}, {cols if cols is not None else 'm'})"
-        raise BPCourseError(f"{name} has shape {X.shape}; expected {want}")
+        raise BPCourseError(_("{name} has shape {shape}; expected {want}").format(name=name, shape=X.shape, want=want))
     if cols is not None and X.shape[1] != cols:
-        raise BPCourseError(f"{name} has shape {X.shape}; expected ({X.shape[0]}, {cols}) to match the other input")
+        raise BPCourseError(
+            _("{name} has shape {shape}; expected ({rows}, {cols}) to match the other input").format(
+                name=name, shape=X.shape, rows=X.shape[0], cols=cols
+            )
+        )
     if X.shape[1] < min_cols:
         raise BPCourseError(
-            f"{name} has shape {X.shape}: {X.shape[1]} example(s) (columns), but at least {min_cols} are needed"
+            _("{name} has shape {shape}: {m} example(s) (columns), but at least {min_cols} are needed").format(
+                name=name, shape=X.shape, m=X.shape[1], min_cols=min_cols
+            )
         )
     check_finite(name, X)
     return X
 
 
-def check_finite(name: str, X: np.ndarray, hint: str = "clean or impute the data before training") -> None:
+def check_finite(name: str, X: np.ndarray, hint: str = N_("clean or impute the data before training")) -> None:
     """Refuse arrays holding NaN or inf, saying how many and where the first one is."""
     if X.dtype.kind not in "fc" or np.isfinite(X).all():
         return
     bad = ~np.isfinite(X)
     first = tuple(int(i) for i in np.argwhere(bad)[0])
-    raise BPCourseError(f"{name} contains {int(bad.sum())} NaN or inf value(s), the first at index {first}; {hint}")
+    raise BPCourseError(
+        _("{name} contains {count} NaN or inf value(s), the first at index {first}; {hint}").format(
+            name=name, count=int(bad.sum()), first=first, hint=_t(hint)
+        )
+    )
 
 
 def all_finite(arrays) -> bool:
@@ -317,8 +397,12 @@ def all_finite(arrays) -> bool:
 def same_shape(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
     """Require ``a`` and ``b`` to have the same shape, naming both."""
     if a.shape != b.shape:
-        hint = "; did you transpose one of them?" if a.shape == b.shape[::-1] else ""
-        raise BPCourseError(f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}; they must match{hint}")
+        hint = _("; did you transpose one of them?") if a.shape == b.shape[::-1] else ""
+        raise BPCourseError(
+            _("{name_a} has shape {shape_a} but {name_b} has shape {shape_b}; they must match{hint}").format(
+                name_a=name_a, shape_a=a.shape, name_b=name_b, shape_b=b.shape, hint=hint
+            )
+        )
 
 
 def probabilities(name: str, P: np.ndarray, why: str, columns_sum_to_one: bool = False, hint: str = "") -> None:
@@ -335,12 +419,16 @@ def probabilities(name: str, P: np.ndarray, why: str, columns_sum_to_one: bool =
     if bad.any():
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise BPCourseError(
-            f"{name} must hold probabilities in [0, 1] for {why}; got {P[first]:g} at index {first}{hint}"
+            _("{name} must hold probabilities in [0, 1] for {why}; got {value:g} at index {index}{hint}").format(
+                name=name, why=_t(why), value=P[first], index=first, hint=_t(hint)
+            )
         )
     j = int(np.argmax(np.abs(sums - 1.0) > 1e-6))
     raise BPCourseError(
-        f"every column of {name} must sum to 1 for {why} (one probability distribution per example); "
-        f"column {j} sums to {sums[j]:.6g}{hint}"
+        _(
+            "every column of {name} must sum to 1 for {why} (one probability distribution per example); "
+            "column {j} sums to {total:.6g}{hint}"
+        ).format(name=name, why=_t(why), j=j, total=sums[j], hint=_t(hint))
     )
 
 
@@ -349,10 +437,10 @@ def probabilities(name: str, P: np.ndarray, why: str, columns_sum_to_one: bool =
 
 def _keys(name: str, d, keys, then: str) -> None:
     if not isinstance(d, dict):
-        raise BPCourseError(f"{name} must be a dict of NumPy arrays; got {describe(d)}")
+        raise BPCourseError(_("{name} must be a dict of NumPy arrays; got {got}").format(name=name, got=describe(d)))
     missing = [k for k in keys if k not in d]
     if missing:
-        raise BPCourseError(f"{name} lacks {missing}; {then}")
+        raise BPCourseError(_("{name} lacks {missing}; {then}").format(name=name, missing=missing, then=then))
 
 
 def arrays_dict(
@@ -369,7 +457,7 @@ def arrays_dict(
         )
     )
     if not (fine and (not finite or all_finite(list(d.values())))):  # find what is wrong, and say it
-        _keys(name, d, list(required), f"it needs the keys {list(required)}")
+        _keys(name, d, list(required), _("it needs the keys {keys}").format(keys=list(required)))
         for k, a in d.items():
             check_array(f"{name}[{k!r}]", a, None, float_only, writable)
     return d
@@ -384,27 +472,36 @@ def arrays_like(name: str, d, like: dict, like_name: str = "params") -> dict:
     )
     if fine and all_finite(list(d.values())):
         return d
-    _keys(name, d, list(like), f"it must have the same keys as {like_name}")  # find what is wrong, and say it
+    then = _("it must have the same keys as {like_name}").format(like_name=like_name)
+    _keys(name, d, list(like), then)  # find what is wrong, and say it
     extra = [k for k in d if k not in like]
     if extra:
         raise BPCourseError(
-            f"{name} has key(s) {extra} that {like_name} lacks; it must have the same keys as {like_name}"
+            _("{name} has key(s) {extra} that {like_name} lacks; it must have the same keys as {like_name}").format(
+                name=name, extra=extra, like_name=like_name
+            )
         )
     for k, ref in like.items():
         g = d[k]
         label = f"{name}[{k!r}]"
         if not isinstance(g, np.ndarray):
             raise BPCourseError(
-                f"{label} is {describe(g)}; it must be a NumPy array of shape {ref.shape} like {like_name}[{k!r}] "
-                "(convert it with np.asarray(..., dtype=float))"
+                _(
+                    "{label} is {got}; it must be a NumPy array of shape {shape} like {like_name}[{key!r}] "
+                    "(convert it with np.asarray(..., dtype=float))"
+                ).format(label=label, got=describe(g), shape=ref.shape, like_name=like_name, key=k)
             )
         if g.shape != ref.shape:
-            raise BPCourseError(f"{label} has shape {g.shape} but {like_name}[{k!r}] has {ref.shape}")
+            raise BPCourseError(
+                _("{label} has shape {shape} but {like_name}[{key!r}] has {like_shape}").format(
+                    label=label, shape=g.shape, like_name=like_name, key=k, like_shape=ref.shape
+                )
+            )
         check_array(label, g, None, False, False)
     return d
 
 
-_BROKEN = "the network cannot recover from it: re-create it with bp.MLP(...) or restore a saved copy"
+_BROKEN = N_("the network cannot recover from it: re-create it with bp.MLP(...) or restore a saved copy")
 
 
 def check_params(name: str, params, shapes: dict, whose, finite: bool = True) -> None:
@@ -423,11 +520,16 @@ def check_params(name: str, params, shapes: dict, whose, finite: bool = True) ->
     )
     if fine and (not finite or all_finite(list(params.values()))):
         return
-    whose = whose() if callable(whose) else whose
-    _keys(name, params, list(shapes), f"{whose} has exactly {list(shapes)}")  # find what is wrong, and say it
+    whose = _t(whose() if callable(whose) else whose)
+    then = _("{whose} has exactly {keys}").format(whose=whose, keys=list(shapes))
+    _keys(name, params, list(shapes), then)  # find what is wrong, and say it
     extra = [k for k in params if k not in shapes]
     if extra:
-        raise BPCourseError(f"{name} has unexpected key(s) {extra}; {whose} has exactly {list(shapes)}")
+        raise BPCourseError(
+            _("{name} has unexpected key(s) {extra}; {whose} has exactly {keys}").format(
+                name=name, extra=extra, whose=whose, keys=list(shapes)
+            )
+        )
     for k, shape in shapes.items():
         check_array(f"{name}[{k!r}]", params[k], shape, True, True, hint=_BROKEN)
 
@@ -436,24 +538,40 @@ def check_array(label: str, a, shape=None, float_only: bool = False, writable: b
     """``a`` must already be a finite real NumPy array (of ``shape``; float and writable if asked): it is used
     in place, so it is not converted."""
     if not isinstance(a, np.ndarray):
-        want = f" of shape {shape}" if shape is not None else ""
-        raise BPCourseError(
-            f"{label} is {describe(a)}; it must be a NumPy array{want} (to set its values: {label}[...] = values)"
+        text = (
+            _("{label} is {got}; it must be a NumPy array (to set its values: {label}[...] = values)")
+            if shape is None
+            else _(
+                "{label} is {got}; it must be a NumPy array of shape {shape} (to set its values: {label}[...] = values)"
+            )
         )
+        raise BPCourseError(text.format(label=label, got=describe(a), shape=shape))
     kinds = "f" if float_only else "iuf"
     if a.dtype.kind not in kinds:
-        raise BPCourseError(f"{label} has dtype {a.dtype}; it must be a float array: convert it with .astype(float)")
+        raise BPCourseError(
+            _("{label} has dtype {dtype}; it must be a float array: convert it with .astype(float)").format(
+                label=label, dtype=a.dtype
+            )
+        )
     if shape is not None and a.shape != shape:
         if a.ndim == 1 and shape == (a.shape[0], 1):
-            tip = ": a bias is a column, one row per unit, so use .reshape(-1, 1)"
+            tip = _(": a bias is a column, one row per unit, so use .reshape(-1, 1)")
         elif a.shape == shape[::-1]:
-            tip = ": did you transpose it?"
+            tip = _(": did you transpose it?")
         else:
             tip = ""
-        raise BPCourseError(f"{label} has shape {a.shape} but must be {shape}{tip}")
+        raise BPCourseError(
+            _("{label} has shape {shape} but must be {want}{tip}").format(
+                label=label, shape=a.shape, want=shape, tip=tip
+            )
+        )
     if writable and not a.flags.writeable:
-        raise BPCourseError(f"{label} is read-only, but it is updated in place; assign a writable copy (.copy())")
-    check_finite(label, a, hint or "it would make the parameters NaN or inf: find where it came from (an overflow?)")
+        raise BPCourseError(
+            _("{label} is read-only, but it is updated in place; assign a writable copy (.copy())").format(label=label)
+        )
+    check_finite(
+        label, a, hint or N_("it would make the parameters NaN or inf: find where it came from (an overflow?)")
+    )
 
 
 # ---- the boundary of a public function ---------------------------------------------------------
@@ -518,6 +636,8 @@ def finite_result(what: str, out) -> None:
             continue
         if not ok:
             raise BPCourseError(
-                f"{what} gave inf or NaN although its inputs are finite: a value overflowed float64 "
-                "(beyond about 1.8e308); the inputs are too large in magnitude, so scale them down"
+                _(
+                    "{what} gave inf or NaN although its inputs are finite: a value overflowed float64 "
+                    "(beyond about 1.8e308); the inputs are too large in magnitude, so scale them down"
+                ).format(what=what)
             )

@@ -161,3 +161,37 @@ def reset() -> None:
     except ImportError:
         pass
     _state.update(searched=False, font=None, file=None, charmap=None, saved_rc=None, told=False)
+
+
+def figure_glyph_report(figures) -> str:
+    """Draw each matplotlib figure again and report, as JSON, what its text would show as empty boxes.
+
+    {"figures": n, "missing": ["Glyph 27493 (\\N{CJK ...}) missing from font(s) DejaVu Sans.", ...],
+    "chinese": True if any text of the figures holds a Han character, "sample": [a few texts]}. The
+    browser tests ask a notebook's kernel for it (every widget figure is alive there), so "no tofu" is
+    checked on what the learner sees, not on a test's own figure.
+    """
+    import json
+    import re
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    missing, texts = [], []
+    for fig in figures:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)).draw()
+        missing += [str(w.message) for w in caught if "missing from font" in str(w.message)]
+        texts += [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
+    han = re.compile("[\u4e00-\u9fff]")
+    return json.dumps(
+        {
+            "figures": len(figures),
+            "missing": sorted(set(missing)),
+            "chinese": any(han.search(t) for t in texts),
+            "sample": [t for t in texts if re.search(r"[^\W\d_]", t)][:8],  # words, not tick numbers
+        },
+        ensure_ascii=False,
+    )

@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import BPCourseError, BPCourseTypeError, check_finite, describe, function, number, real_array
+from .errors import BPCourseError, BPCourseTypeError, check_finite, describe, number, real_array
+from .i18n import _
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -24,25 +25,37 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     x must be finite, h a positive number that changes every x_i (x_i ± h ≠ x_i in float64),
     and f must return one finite real number at every perturbed point; otherwise BPCourseError.
     """
-    function("f", f, "of x returning one number (the loss)")
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        what = f"{type(x).__name__} of dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise BPCourseTypeError(f"x must be a float ndarray (it is perturbed in place); got {what}")
-    h = number("h", h, 0.0, low_open=True, hint=" (the step of the differences; try 1e-5)")
-    check_finite("x", x, "the gradient at a NaN or inf point is undefined")
+    if not callable(f):
+        raise BPCourseTypeError(
+            _("f must be a function of x returning one number (the loss); got {got}").format(got=describe(f))
+        )
+    if not isinstance(x, np.ndarray):
+        raise BPCourseTypeError(
+            _("x must be a float ndarray (it is perturbed in place); got {type}").format(type=type(x).__name__)
+        )
+    if not np.issubdtype(x.dtype, np.floating):
+        raise BPCourseTypeError(
+            _("x must be a float ndarray (it is perturbed in place); got {type} of dtype {dtype}").format(
+                type=type(x).__name__, dtype=x.dtype
+            )
+        )
+    h = number("h", h, 0.0, low_open=True, hint=_(" (the step of the differences; try 1e-5)"))
+    check_finite("x", x, _("the gradient at a NaN or inf point is undefined"))
     g = np.zeros_like(x)
     flat, gflat = x.reshape(-1), g.reshape(-1)
     if not np.shares_memory(flat, x) and x.size > 1:
-        raise BPCourseError("x must be contiguous so it can be perturbed in place; pass np.ascontiguousarray(x)")
+        raise BPCourseError(_("x must be contiguous so it can be perturbed in place; pass np.ascontiguousarray(x)"))
     if not x.flags.writeable:
-        raise BPCourseError("x is read-only, but it is perturbed in place; pass a writable copy (x.copy())")
+        raise BPCourseError(_("x is read-only, but it is perturbed in place; pass a writable copy (x.copy())"))
     for i in range(flat.size):
         old = flat[i]
         up, down = old + h, old - h
         if up == old or down == old or not np.isfinite(up) or not np.isfinite(down):
             raise BPCourseError(
-                f"h={h:g} is too small for {_entry(x, i)} = {old:g}: x ± h rounds back to x (or overflows) in "
-                f"{x.dtype}, so the difference would be 0; use h ≈ 1e-5 × max(1, |x|)"
+                _(
+                    "h={h:g} is too small for {entry} = {value:g}: x ± h rounds back to x (or overflows) in "
+                    "{dtype}, so the difference would be 0; use h ≈ 1e-5 × max(1, |x|)"
+                ).format(h=h, entry=_entry(x, i), value=old, dtype=x.dtype)
             )
         try:  # f's own overflow warnings are silenced: an inf or NaN it returns is refused below, with the point
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -55,7 +68,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
         f_plus, f_minus = _value_of(f_plus, x, i, "+"), _value_of(f_minus, x, i, "−")
         with np.errstate(over="ignore", invalid="ignore"):
             gflat[i] = (f_plus - f_minus) / (2.0 * h)
-    check_finite("the numerical gradient", g, f"f changes by more than float64 can hold over 2h = {2 * h:g}")
+    check_finite(
+        _("the numerical gradient"),
+        g,
+        _("f changes by more than float64 can hold over 2h = {two_h:g}").format(two_h=2 * h),
+    )
     return g
 
 
@@ -70,12 +87,18 @@ def _value_of(value, x: np.ndarray, i: int, sign: str) -> float:
     arr = np.asarray(value) if not isinstance(value, (str, bytes)) else None
     if arr is None or arr.dtype.kind not in "iuf" or arr.size != 1:
         raise BPCourseError(
-            f"f must return one real number (the loss); at {where} it returned {describe(value)}: "
-            "sum or average it to one number"
+            _(
+                "f must return one real number (the loss); at {where} it returned {got}: "
+                "sum or average it to one number"
+            ).format(where=where, got=describe(value))
         )
     v = float(arr.reshape(-1)[0])
     if not np.isfinite(v):
-        raise BPCourseError(f"f returned {v} at {where}: f must be finite near x (a log of 0 or an overflow?)")
+        raise BPCourseError(
+            _("f returned {value} at {where}: f must be finite near x (a log of 0 or an overflow?)").format(
+                value=v, where=where
+            )
+        )
     return v
 
 
@@ -87,9 +110,9 @@ def rel_error(a, b) -> float:
     """
     a, b = real_array("a", a, finite=False), real_array("b", b, finite=False)
     for name, v in (("a", a), ("b", b)):
-        check_finite(name, v, "rel_error compares two finite gradients; find where the NaN or inf came from")
+        check_finite(name, v, _("rel_error compares two finite gradients; find where the NaN or inf came from"))
     if a.shape != b.shape:
-        raise BPCourseError(f"rel_error needs equal shapes; got {a.shape} and {b.shape}")
+        raise BPCourseError(_("rel_error needs equal shapes; got {a} and {b}").format(a=a.shape, b=b.shape))
     # Both are scaled by the same power of 2 first: exact, the ratio is unchanged, and nothing overflows.
     big = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
     if big == 0:
@@ -111,10 +134,19 @@ class GradCheckReport(NamedTuple):
     max_error: float  # errors[worst]
 
     def __str__(self) -> str:
-        lines = [f"{k:>8}: relative error {v:.2e}" for k, v in self.errors.items()]
+        line = _("{name:>8}: relative error {error:.2e}")
+        lines = [line.format(name=k, error=v) for k, v in self.errors.items()]
         lines.append(
-            f"worst: {self.worst}{list(self.index)}  backprop {self.backprop:.10g}  "
-            f"numerical {self.numerical:.10g}  (relative error {self.max_error:.2e})"
+            _(
+                "worst: {name}{index}  backprop {backprop:.10g}  "
+                "numerical {numerical:.10g}  (relative error {error:.2e})"
+            ).format(
+                name=self.worst,
+                index=list(self.index),
+                backprop=self.backprop,
+                numerical=self.numerical,
+                error=self.max_error,
+            )
         )
         return "\n".join(lines)
 
@@ -128,8 +160,8 @@ def check_network(net, X, Y, h: float = 1e-5) -> GradCheckReport:
     from .network import MLP
 
     if not isinstance(net, MLP):
-        raise BPCourseError(f"net must be a bp.MLP network; got {describe(net)}")
-    h = number("h", h, 0.0, low_open=True, hint=" (the step of the differences; try 1e-5)")
+        raise BPCourseError(_("net must be a bp.MLP network; got {got}").format(got=describe(net)))
+    h = number("h", h, 0.0, low_open=True, hint=_(" (the step of the differences; try 1e-5)"))
     grads = net.gradients(X, Y)  # checks X, Y and net.params
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[1])

@@ -15,6 +15,7 @@ import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS
 from .errors import choose, generator, number, size_ok, whole_number
+from .i18n import N_
 
 
 def _args(n_out, n_in, rng, scale) -> tuple[int, int, np.random.Generator, float]:
@@ -24,7 +25,7 @@ def _args(n_out, n_in, rng, scale) -> tuple[int, int, np.random.Generator, float
         n_out,
         n_in,
         generator("rng", rng),
-        number("scale", scale, 0.0, 1e6, low_open=True, hint=" (the standard deviation of 'normal')"),
+        number("scale", scale, 0.0, 1e6, low_open=True, hint=N_(" (the standard deviation of 'normal')")),
     )
 
 
@@ -57,10 +58,10 @@ INITIALIZERS = {"zeros": zeros, "normal": normal, "xavier": xavier, "he": he}
 
 def default_for(hidden: str) -> str:
     """He for the ReLU family, Xavier for sigmoid and tanh."""
-    choose("hidden activation", hidden, dict.fromkeys(HIDDEN_ACTIVATIONS))
+    choose(N_("hidden activation"), hidden, dict.fromkeys(HIDDEN_ACTIVATIONS))
     return "he" if hidden in ("relu", "leaky_relu", "elu") else "xavier"
 
 
 def init_weights(name: str, n_out: int, n_in: int, rng: np.random.Generator, scale: float = 0.01) -> np.ndarray:
     """Draw W (n_out, n_in) with the named scheme; ``scale`` is used by 'normal' only."""
-    return choose("initializer", name, INITIALIZERS)(n_out, n_in, rng, scale)
+    return choose(N_("initializer"), name, INITIALIZERS)(n_out, n_in, rng, scale)

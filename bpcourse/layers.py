@@ -33,6 +33,7 @@ from .errors import (
     probabilities,
     real_array,
 )
+from .i18n import N_, _
 
 
 class LinearCache(NamedTuple):
@@ -56,11 +57,21 @@ class BatchNormCache(NamedTuple):
 # ---- argument checks ---------------------------------------------------------------------
 
 
-def _column(name: str, v, n: int, of: str) -> np.ndarray:
+def _column(name: str, v, n: int, per: str) -> np.ndarray:
+    """``v`` as a column (n, 1); ``per`` says what each value belongs to, a template marked ``N_``."""
     v = real_array(name, v)
     if v.shape != (n, 1):
-        tip = "; use .reshape(-1, 1)" if v.shape == (n,) else "; did you transpose it?" if v.shape == (1, n) else ""
-        raise BPCourseError(f"{name} has shape {v.shape} but must be ({n}, 1), one value per {of}{tip}")
+        if v.shape == (n,):
+            tip = _("; use .reshape(-1, 1)")
+        elif v.shape == (1, n):
+            tip = _("; did you transpose it?")
+        else:
+            tip = ""
+        raise BPCourseError(
+            _("{name} has shape {shape} but must be ({n}, 1), {per}{tip}").format(
+                name=name, shape=v.shape, n=n, per=_(per), tip=tip
+            )
+        )
     return v
 
 
@@ -68,37 +79,40 @@ def _cache(cache, kind: type, forward: str) -> tuple:
     if not (isinstance(cache, tuple) and len(cache) == len(kind._fields)):
         fields = ", ".join(kind._fields)
         raise BPCourseError(
-            f"cache must be the {kind.__name__} ({fields}) that {forward} returned; got {describe(cache)}"
+            _("cache must be the {kind} ({fields}) that {forward} returned; got {got}").format(
+                kind=kind.__name__, fields=fields, forward=forward, got=describe(cache)
+            )
         )
     return cache
 
 
 def _linear_forward_args(A_prev, W, b):
     W = as_matrix("W", W)
-    A_prev = as_matrix("A_prev", A_prev, rows=W.shape[1], expects=f"W of shape {W.shape}")
-    return A_prev, W, _column("b", b, W.shape[0], "row of W (a column of biases, one per unit)")
+    A_prev = as_matrix("A_prev", A_prev, rows=W.shape[1], expects=_("W of shape {shape}").format(shape=W.shape))
+    return A_prev, W, _column("b", b, W.shape[0], N_("one value per row of W (a column of biases, one per unit)"))
 
 
 def _linear_backward_args(dZ, cache, need_dA_prev=True):
     A_prev, W = _cache(cache, LinearCache, "linear_forward")
     W = as_matrix("cache.W", W)
-    A_prev = as_matrix("cache.A_prev", A_prev, rows=W.shape[1], expects=f"cache.W of shape {W.shape}")
+    expects = _("cache.W of shape {shape}").format(shape=W.shape)
+    A_prev = as_matrix("cache.A_prev", A_prev, rows=W.shape[1], expects=expects)
     dZ = as_matrix("dZ", dZ, rows=W.shape[0], cols=A_prev.shape[1])
     return dZ, LinearCache(A_prev, W), flag("need_dA_prev", need_dA_prev)
 
 
 def _activation_forward_args(Z, name):
-    choose("activation", name, act.ACTIVATIONS)
+    choose(N_("activation"), name, act.ACTIVATIONS)
     return as_matrix("Z", Z), name
 
 
 def _activation_backward_args(dA, cache):
     name, Z, A = _cache(cache, ActivationCache, "activation_forward")
-    choose("activation", name, act.ACTIVATIONS)
+    choose(N_("activation"), name, act.ACTIVATIONS)
     Z = as_matrix("cache.Z", Z)
     A = as_matrix("cache.A", A, rows=Z.shape[0], cols=Z.shape[1])
     if name == "softmax":
-        probabilities("cache.A", A, "softmax's output", columns_sum_to_one=True)
+        probabilities("cache.A", A, N_("softmax's output"), columns_sum_to_one=True)
     return as_matrix("dA", dA, rows=Z.shape[0], cols=Z.shape[1]), ActivationCache(name, Z, A)
 
 
@@ -106,25 +120,30 @@ def _batchnorm_forward_args(Z, gamma, beta, eps=1e-5, running_mean=None, running
     training = flag("training", training)
     Z = as_matrix("Z", Z, min_cols=1 if training else 0)
     n = Z.shape[0]
-    gamma, beta = _column("gamma", gamma, n, "row (unit) of Z"), _column("beta", beta, n, "row (unit) of Z")
-    eps = number("eps", eps, 0.0, hint=" (the default is 1e-5)")
-    momentum = number("momentum", momentum, 0.0, 1.0, hint=" (the weight of the old running average; try 0.9)")
+    per_unit = N_("one value per row (unit) of Z")
+    gamma, beta = _column("gamma", gamma, n, per_unit), _column("beta", beta, n, per_unit)
+    eps = number("eps", eps, 0.0, hint=N_(" (the default is 1e-5)"))
+    momentum = number("momentum", momentum, 0.0, 1.0, hint=N_(" (the weight of the old running average; try 0.9)"))
     for name, r in (("running_mean", running_mean), ("running_var", running_var)):
         if r is not None:
-            check_array(name, r, (n, 1), float_only=True, writable=True, hint="pass finite running averages")
+            check_array(name, r, (n, 1), float_only=True, writable=True, hint=N_("pass finite running averages"))
     if running_var is not None and (running_var < 0).any():
-        raise BPCourseError(f"running_var must be ≥ 0 (it averages variances); got {running_var.min():g}")
+        raise BPCourseError(
+            _("running_var must be ≥ 0 (it averages variances); got {value:g}").format(value=running_var.min())
+        )
     if training and eps == 0 and (Z.max(axis=1) == Z.min(axis=1)).any():
         unit = int(np.argmax(Z.max(axis=1) == Z.min(axis=1)))
         raise BPCourseError(
-            f"row {unit} of Z is constant over the batch, so its variance is 0 and eps=0 gives 0/0; "
-            "pass eps > 0 (the default is 1e-5)"
+            _(
+                "row {unit} of Z is constant over the batch, so its variance is 0 and eps=0 gives 0/0; "
+                "pass eps > 0 (the default is 1e-5)"
+            ).format(unit=unit)
         )
     if not training:
         if running_mean is None or running_var is None:
-            raise BPCourseError("batchnorm_forward(training=False) needs running_mean and running_var")
+            raise BPCourseError(_("batchnorm_forward(training=False) needs running_mean and running_var"))
         if eps == 0 and (running_var == 0).any():
-            raise BPCourseError("running_var has a 0 entry and eps=0, so 1/√(σ² + ε) is infinite; pass eps > 0")
+            raise BPCourseError(_("running_var has a 0 entry and eps=0, so 1/√(σ² + ε) is infinite; pass eps > 0"))
     return Z, gamma, beta, eps, running_mean, running_var, momentum, training
 
 
@@ -133,8 +152,8 @@ def _batchnorm_backward_args(dout, cache):
     training = flag("cache.training", training)
     Z_hat = as_matrix("cache.Z_hat", Z_hat, min_cols=1 if training else 0)
     n, m = Z_hat.shape
-    inv_std = _column("cache.inv_std", inv_std, n, "row of Z")
-    gamma = _column("cache.gamma", gamma, n, "row of Z")
+    inv_std = _column("cache.inv_std", inv_std, n, N_("one value per row of Z"))
+    gamma = _column("cache.gamma", gamma, n, N_("one value per row of Z"))
     dout = as_matrix("dout", dout, rows=n, cols=m)
     return dout, BatchNormCache(Z_hat, inv_std, gamma, training)
 
@@ -226,7 +245,7 @@ def batchnorm_forward(
             running_var += (1.0 - momentum) * (m / (m - 1)) * var  # the unbiased estimate of the variance
     else:
         if running_mean is None or running_var is None:  # also checked before, in _batchnorm_forward_args
-            raise BPCourseError("batchnorm_forward(training=False) needs running_mean and running_var")
+            raise BPCourseError(_("batchnorm_forward(training=False) needs running_mean and running_var"))
         mu, var = running_mean, running_var
     inv_std = 1.0 / np.sqrt(var + eps)
     Z_hat = (Z - mu) * inv_std

@@ -22,10 +22,12 @@ import numpy as np
 
 from .activations import OUTPUT_ACTIVATIONS, sigmoid
 from .errors import as_matrix, checked, choose, probabilities, same_shape
+from .i18n import N_
 
 _TINY = 1e-12  # keeps log(A) finite when a probability underflows to 0
-_ONE_HOT = "; for class labels y use bp.datasets.one_hot(y, n_classes)"
-_BINARY = "; use 0/1 labels as a (1, m) row, e.g. y.reshape(1, -1)"
+# hints and the losses' names, translated where errors.probabilities raises
+_ONE_HOT = N_("; for class labels y use bp.datasets.one_hot(y, n_classes)")
+_BINARY = N_("; use 0/1 labels as a (1, m) row, e.g. y.reshape(1, -1)")
 
 
 def _pair(name: str, A, Y) -> tuple[np.ndarray, np.ndarray]:
@@ -41,33 +43,33 @@ def _mse_args(A, Y):
 
 def _cross_entropy_args(A, Y):
     A, Y = _pair("A", A, Y)
-    probabilities("A", A, "cross-entropy (A holds the predicted probabilities, e.g. softmax outputs)")
-    probabilities("Y", Y, "categorical cross-entropy", columns_sum_to_one=True, hint=_ONE_HOT)
+    probabilities("A", A, N_("cross-entropy (A holds the predicted probabilities, e.g. softmax outputs)"))
+    probabilities("Y", Y, N_("categorical cross-entropy"), columns_sum_to_one=True, hint=_ONE_HOT)
     return A, Y
 
 
 def _binary_cross_entropy_args(A, Y):
     A, Y = _pair("A", A, Y)
-    probabilities("A", A, "binary cross-entropy (A holds the predicted probabilities, e.g. sigmoid outputs)")
-    probabilities("Y", Y, "binary cross-entropy", hint=_BINARY)
+    probabilities("A", A, N_("binary cross-entropy (A holds the predicted probabilities, e.g. sigmoid outputs)"))
+    probabilities("Y", Y, N_("binary cross-entropy"), hint=_BINARY)
     return A, Y
 
 
 def _softmax_cross_entropy_args(Z, Y):
     Z, Y = _pair("Z", Z, Y)
-    probabilities("Y", Y, "softmax with cross-entropy", columns_sum_to_one=True, hint=_ONE_HOT)
+    probabilities("Y", Y, N_("softmax with cross-entropy"), columns_sum_to_one=True, hint=_ONE_HOT)
     return Z, Y
 
 
 def _sigmoid_binary_cross_entropy_args(Z, Y):
     Z, Y = _pair("Z", Z, Y)
-    probabilities("Y", Y, "sigmoid with binary cross-entropy", hint=_BINARY)
+    probabilities("Y", Y, N_("sigmoid with binary cross-entropy"), hint=_BINARY)
     return Z, Y
 
 
 def _names(output, loss):
-    choose("output activation", output, dict.fromkeys(OUTPUT_ACTIVATIONS))
-    choose("loss", loss, LOSSES)
+    choose(N_("output activation"), output, dict.fromkeys(OUTPUT_ACTIVATIONS))
+    choose(N_("loss"), loss, LOSSES)
     return output, loss
 
 

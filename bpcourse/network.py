@@ -37,6 +37,7 @@ from .errors import (
     whole_number,
     whole_numbers,
 )
+from .i18n import N_, _
 
 _HIDDEN = dict.fromkeys(HIDDEN_ACTIVATIONS)
 _OUTPUT = dict.fromkeys(OUTPUT_ACTIVATIONS)
@@ -85,25 +86,31 @@ class MLP:
     ):
         sizes = whole_numbers("layer_sizes", layer_sizes, "[64, 32, 10]")
         if len(sizes) < 2 or min(sizes) < 1:
-            raise BPCourseError(f"layer_sizes must list at least an input and an output width, all ≥ 1; got {sizes}")
-        choose("hidden activation", hidden, {k: ACTIVATIONS[k] for k in HIDDEN_ACTIVATIONS})
-        choose("output activation", output, {k: ACTIVATIONS[k] for k in OUTPUT_ACTIVATIONS})
-        choose("loss", loss, losses.LOSSES)
+            raise BPCourseError(
+                _("layer_sizes must list at least an input and an output width, all ≥ 1; got {sizes}").format(
+                    sizes=sizes
+                )
+            )
+        choose(N_("hidden activation"), hidden, {k: ACTIVATIONS[k] for k in HIDDEN_ACTIVATIONS})
+        choose(N_("output activation"), output, {k: ACTIVATIONS[k] for k in OUTPUT_ACTIVATIONS})
+        choose(N_("loss"), loss, losses.LOSSES)
         if output == "softmax" and loss == "cross_entropy" and sizes[-1] < 2:
             raise BPCourseError(
-                "softmax with cross-entropy needs ≥ 2 output units; for two classes use output='sigmoid'"
+                _("softmax with cross-entropy needs ≥ 2 output units; for two classes use output='sigmoid'")
             )
         if loss == "cross_entropy" and output == "identity":
             raise BPCourseError(
-                "cross_entropy needs probabilities: use output='softmax' (classes) or 'sigmoid' (binary), "
-                "or loss='mse' with output='identity'"
+                _(
+                    "cross_entropy needs probabilities: use output='softmax' (classes) or 'sigmoid' (binary), "
+                    "or loss='mse' with output='identity'"
+                )
             )
         self.init = initializers.default_for(hidden) if isinstance(init, str) and init == "auto" else init
-        choose("initializer", self.init, initializers.INITIALIZERS)
-        scale = number("scale", scale, 0.0, 1e6, low_open=True, hint=" (the standard deviation of init='normal')")
+        choose(N_("initializer"), self.init, initializers.INITIALIZERS)
+        scale = number("scale", scale, 0.0, 1e6, low_open=True, hint=N_(" (the standard deviation of init='normal')"))
         batchnorm, seed = flag("batchnorm", batchnorm), seed_value("seed", seed)
-        bn_momentum = number("bn_momentum", bn_momentum, 0.0, 1.0, hint=" (try 0.9)")
-        bn_eps = number("bn_eps", bn_eps, 0.0, low_open=True, hint=" (try 1e-5)")
+        bn_momentum = number("bn_momentum", bn_momentum, 0.0, 1.0, hint=N_(" (try 0.9)"))
+        bn_eps = number("bn_eps", bn_eps, 0.0, low_open=True, hint=N_(" (try 1e-5)"))
         self.sizes, self.hidden, self.output, self.loss_name = sizes, hidden, output, loss
         self.batchnorm, self.bn_momentum, self.bn_eps = batchnorm, bn_momentum, bn_eps
         self.L = len(sizes) - 1
@@ -134,7 +141,7 @@ class MLP:
         """The name of σ used by layer l (1 … L)."""
         l = whole_number("l", l, 1)
         if l > self.L:
-            raise BPCourseError(f"l must be a layer number 1 … {self.L} of this network; got {l}")
+            raise BPCourseError(_("l must be a layer number 1 … {L} of this network; got {l}").format(L=self.L, l=l))
         return self.output if l == self.L else self.hidden
 
     def copy(self) -> MLP:
@@ -162,17 +169,21 @@ class MLP:
             Y_arr = None  # as_matrix below says what is wrong
         if Y_arr is not None and Y_arr.ndim == 1 and self.sizes[-1] > 1 and Y_arr.shape[0] == m:
             raise BPCourseError(
-                f"Y has shape {Y_arr.shape}: labels, not one-hot columns; "
-                f"pass bp.datasets.one_hot(y, {self.sizes[-1]}) of shape ({self.sizes[-1]}, {m})"
+                _(
+                    "Y has shape {shape}: labels, not one-hot columns; "
+                    "pass bp.datasets.one_hot(y, {n}) of shape ({n}, {m})"
+                ).format(shape=Y_arr.shape, n=self.sizes[-1], m=m)
             )
         if Y_arr is not None and Y_arr.ndim == 1 and self.sizes[-1] == 1 and Y_arr.shape[0] == m:
-            raise BPCourseError(f"Y has shape {Y_arr.shape}; expected (1, {m}): pass Y.reshape(1, -1)")
+            raise BPCourseError(
+                _("Y has shape {shape}; expected (1, {m}): pass Y.reshape(1, -1)").format(shape=Y_arr.shape, m=m)
+            )
         Y = as_matrix("Y", Y, rows=self.sizes[-1], cols=m)
         if self.loss_name == "cross_entropy" and self.output == "softmax":
-            hint = f"; for class labels y pass bp.datasets.one_hot(y, {self.sizes[-1]})"
-            probabilities("Y", Y, "softmax with cross-entropy", columns_sum_to_one=True, hint=hint)
+            hint = _("; for class labels y pass bp.datasets.one_hot(y, {n})").format(n=self.sizes[-1])
+            probabilities("Y", Y, N_("softmax with cross-entropy"), columns_sum_to_one=True, hint=hint)
         elif self.loss_name == "cross_entropy":
-            probabilities("Y", Y, "binary cross-entropy", hint="; use 0/1 labels (or probabilities)")
+            probabilities("Y", Y, N_("binary cross-entropy"), hint=N_("; use 0/1 labels (or probabilities)"))
         return Y
 
     def _shapes(self) -> dict[str, tuple[int, int]]:
@@ -191,7 +202,9 @@ class MLP:
         return shapes
 
     def _whose(self) -> str:
-        return f"an MLP with layer sizes {self.sizes}" + (" and batch norm" if self.batchnorm else "")
+        if self.batchnorm:
+            return _("an MLP with layer sizes {sizes} and batch norm").format(sizes=self.sizes)
+        return _("an MLP with layer sizes {sizes}").format(sizes=self.sizes)
 
     def _check_ready(self, finite: bool = True) -> None:
         """``params`` (and the batch-norm statistics, and the names) still fit this network: the user may edit them.
@@ -206,25 +219,31 @@ class MLP:
             check_params("net.bn_state", self.bn_state, stats, self._whose, finite)
             for l in range(1, self.L if finite else 1):
                 if (self.bn_state[f"var{l}"] < 0).any():
-                    raise BPCourseError(f"net.bn_state['var{l}'] has a negative entry; it averages variances (≥ 0)")
+                    raise BPCourseError(
+                        _("net.bn_state['var{l}'] has a negative entry; it averages variances (≥ 0)").format(l=l)
+                    )
         names = (self.hidden, self.output, self.loss_name)
         if not all(isinstance(n, str) for n in names) or not (
             self.hidden in _HIDDEN and self.output in _OUTPUT and self.loss_name in losses.LOSSES
         ):
-            choose("hidden activation", self.hidden, _HIDDEN)
-            choose("output activation", self.output, _OUTPUT)
-            choose("loss", self.loss_name, losses.LOSSES)
+            choose(N_("hidden activation"), self.hidden, _HIDDEN)
+            choose(N_("output activation"), self.output, _OUTPUT)
+            choose(N_("loss"), self.loss_name, losses.LOSSES)
 
     def _require_finite(self, what: str, arrays: list, L: float = 0.0) -> None:
-        """Raise if a result (arrays, or the loss L) holds inf or NaN: name a broken parameter, or the overflow."""
+        """Raise if a result (arrays, or the loss L) holds inf or NaN: name a broken parameter, or the overflow.
+
+        ``what`` names the result, a template marked ``N_`` (translated here, when the error is raised)."""
         if math.isfinite(L) and all_finite(arrays):
             return
         self._check_ready(finite=True)  # raises if a parameter or running statistic is NaN, inf or negative
         big = max(float(np.abs(p).max()) for p in self.params.values())
         raise BPCourseError(
-            f"{what} overflowed to inf or NaN although X and the parameters are finite: they are too large "
-            f"(the largest |parameter| is {big:.3g}); rescale X to values near 1, or re-create the network "
-            "and train it with a smaller learning rate"
+            _(
+                "{what} overflowed to inf or NaN although X and the parameters are finite: they are too large "
+                "(the largest |parameter| is {big:.3g}); rescale X to values near 1, or re-create the network "
+                "and train it with a smaller learning rate"
+            ).format(what=_(what), big=big)
         )
 
     def _checked_forward(self, X: np.ndarray, training: bool) -> tuple[np.ndarray, list[LayerCache]]:
@@ -232,7 +251,7 @@ class MLP:
         self._check_ready(finite=False)
         with np.errstate(all="ignore"):
             A, caches = self._forward_cache(X, training)
-        self._require_finite("the forward pass", [c.activation.Z for c in caches])
+        self._require_finite(N_("the forward pass"), [c.activation.Z for c in caches])
         return A, caches
 
     # ---- forward -------------------------------------------------------------------------
@@ -291,7 +310,7 @@ class MLP:
         _, caches = self._checked_forward(X, training)
         with np.errstate(all="ignore"):
             L = self._loss_and_dZL(caches, Y)[0]
-        self._require_finite("the loss", [], L)
+        self._require_finite(N_("the loss"), [], L)
         return L
 
     def _loss(self, X: np.ndarray, Y: np.ndarray, training: bool) -> float:
@@ -310,22 +329,26 @@ class MLP:
             and all(isinstance(c, LayerCache) for c in caches)
         ):
             raise BPCourseError(
-                f"caches must be the list of {self.L} LayerCache that net.forward_cache(X) returned; "
-                f"got {describe(caches)}"
+                _("caches must be the list of {L} LayerCache that net.forward_cache(X) returned; got {got}").format(
+                    L=self.L, got=describe(caches)
+                )
             )
         shapes = self._shapes()
         for l, c in enumerate(caches, start=1):
             W = c.linear.W
             if not isinstance(W, np.ndarray) or W.shape != shapes[f"W{l}"] or (c.batchnorm is None) == self._has_bn(l):
                 raise BPCourseError(
-                    f"caches[{l - 1}] does not fit layer {l} of this network; pass the caches of its own forward_cache"
+                    _(
+                        "caches[{index}] does not fit layer {l} of this network; pass the caches of its own "
+                        "forward_cache"
+                    ).format(index=l - 1, l=l)
                 )
         Z = caches[-1].activation.Z
         dZL = as_matrix("dZL", dZL, rows=Z.shape[0], cols=Z.shape[1])
         self._check_ready(finite=False)
         with np.errstate(all="ignore"):
             grads = self._backward(dZL, caches)
-        self._require_finite("backpropagation", list(grads.values()))
+        self._require_finite(N_("backpropagation"), list(grads.values()))
         return grads
 
     def _backward(self, dZL: np.ndarray, caches: list[LayerCache]) -> dict[str, np.ndarray]:
@@ -349,18 +372,18 @@ class MLP:
         r"""One forward (training mode) and one backward pass: (L, grads), grads shaped like ``params``."""
         X = self.check_X(X)
         Y = self.check_Y(Y, X.shape[1])
-        _, caches = self._checked_forward(X, training=True)
+        _AL, caches = self._checked_forward(X, training=True)
         with np.errstate(all="ignore"):
             L, dZL = self._loss_and_dZL(caches, Y)
             grads = self._backward(dZL, caches)
         # Finite X, Y, pre-activations and loss keep every δ^l finite: the gradients are not scanned again,
         # short of parameters near the float64 limit (~1e308), where a backward product can still overflow.
-        self._require_finite("the loss", [], L)
+        self._require_finite(N_("the loss"), [], L)
         return L, grads
 
     def _loss_and_gradients(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
         # loss_and_gradients on already validated X and Y (the training loop checks them once, not per step).
-        _, caches = self._forward_cache(X, training=True)
+        _AL, caches = self._forward_cache(X, training=True)
         L, dZL = self._loss_and_dZL(caches, Y)
         return L, self._backward(dZL, caches)
 
@@ -392,14 +415,18 @@ class MLP:
         if Y.ndim == 2:
             return self._labels_of(as_matrix("Y", Y, rows=n_out, cols=m))
         if Y.shape[0] != m:
-            raise BPCourseError(f"Y has {Y.shape[0]} labels but X has {m} examples (columns); they must match")
+            raise BPCourseError(
+                _("Y has {n} labels but X has {m} examples (columns); they must match").format(n=Y.shape[0], m=m)
+            )
         classes = max(n_out, 2)
         bad = (Y != np.floor(Y)) | (Y < 0) | (Y >= classes)
         if bad.any():
             i = int(np.argmax(bad))
             raise BPCourseError(
-                f"Y must hold class labels 0 … {classes - 1} for this network's {n_out} output unit(s); "
-                f"got {Y[i]:g} at position {i}"
+                _(
+                    "Y must hold class labels 0 … {last} for this network's {n_out} output unit(s); "
+                    "got {label:g} at position {i}"
+                ).format(last=classes - 1, n_out=n_out, label=Y[i], i=i)
             )
         return Y.astype(np.int64)
 

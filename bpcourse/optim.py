@@ -24,16 +24,18 @@ import inspect
 import numpy as np
 
 from .errors import BPCourseError, all_finite, arrays_dict, arrays_like, check_finite, choose, number
+from .i18n import N_, _
 
 # The range of every hyperparameter name, checked by Optimizer.__setattr__. β = 1 would never forget
 # a gradient and β > 1 (or < 0) makes the averages grow without bound; ε = 0 can divide by 0.
+# The hints are templates (N_), translated when a message shows them.
 _BETA = dict(low=0.0, high=1.0, high_open=True)
 HYPERPARAMETERS = {
-    "lr": dict(low=0.0, low_open=True, hint=" (try 0.1 or 1e-3)"),
-    "beta": dict(_BETA, hint=" (the decay of the running average; try 0.9)"),
-    "beta1": dict(_BETA, hint=" (the decay of Adam's first moment; try 0.9)"),
-    "beta2": dict(_BETA, hint=" (the decay of Adam's second moment; try 0.999)"),
-    "eps": dict(low=0.0, low_open=True, hint=" (it keeps the division finite; try 1e-8)"),
+    "lr": dict(low=0.0, low_open=True, hint=N_(" (try 0.1 or 1e-3)")),
+    "beta": dict(_BETA, hint=N_(" (the decay of the running average; try 0.9)")),
+    "beta1": dict(_BETA, hint=N_(" (the decay of Adam's first moment; try 0.9)")),
+    "beta2": dict(_BETA, hint=N_(" (the decay of Adam's second moment; try 0.999)")),
+    "eps": dict(low=0.0, low_open=True, hint=N_(" (it keeps the division finite; try 1e-8)")),
 }
 
 
@@ -52,7 +54,7 @@ class Optimizer:
     def __setattr__(self, name: str, value) -> None:
         spec = HYPERPARAMETERS.get(name)
         if spec is not None:
-            value = number(name, value, **spec)
+            value = number(name, value, **{**spec, "hint": _(spec["hint"])})
         object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
@@ -74,10 +76,12 @@ class Optimizer:
         if not all_finite(list(params.values())):
             for name, theta in params.items():
                 check_finite(
-                    f"params[{name!r}] after the update",
+                    _("params[{name!r}] after the update").format(name=name),
                     theta,
-                    "either it held NaN or inf before the step, or lr × gradient overflowed: "
-                    f"use a smaller learning rate than {self.lr:g}",
+                    _(
+                        "either it held NaN or inf before the step, or lr × gradient overflowed: "
+                        "use a smaller learning rate than {lr:g}"
+                    ).format(lr=self.lr),
                 )
 
     def _step(self, params: dict, grads: dict) -> None:
@@ -91,13 +95,24 @@ class Optimizer:
         for name, slots in self.state.items():
             theta = params.get(name)
             for key, slot in slots.items():
-                if theta is None or slot.shape != theta.shape:
-                    now = "params lacks it" if theta is None else f"params[{name!r}] has shape {theta.shape}"
-                    raise BPCourseError(
-                        f"this {type(self).__name__} holds state {key!r} of shape {slot.shape} for {name!r} from "
-                        f"earlier steps, but {now}: it was used on another network. Use a new optimizer per "
-                        "network, or call .reset() first"
+                if theta is not None and slot.shape == theta.shape:
+                    continue
+                if theta is None:
+                    message = _(
+                        "this {optimizer} holds state {key!r} of shape {shape} for {name!r} from earlier steps, "
+                        "but params lacks it: it was used on another network. Use a new optimizer per network, "
+                        "or call .reset() first"
                     )
+                else:
+                    message = _(
+                        "this {optimizer} holds state {key!r} of shape {shape} for {name!r} from earlier steps, "
+                        "but params[{name!r}] has shape {now}: it was used on another network. Use a new "
+                        "optimizer per network, or call .reset() first"
+                    )
+                now = None if theta is None else theta.shape
+                raise BPCourseError(
+                    message.format(optimizer=type(self).__name__, key=key, shape=slot.shape, name=name, now=now)
+                )
 
     def reset(self) -> None:
         """Forget all state, as if newly created."""
@@ -272,11 +287,15 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": R
 
 def make(name: str, **hyper) -> Optimizer:
     """Build an optimizer by name, e.g. ``make('adam', lr=1e-3)``."""
-    cls = choose("optimizer", name, OPTIMIZERS)
+    cls = choose(_("optimizer"), name, OPTIMIZERS)
     allowed = list(inspect.signature(cls).parameters)
     unknown = [k for k in hyper if k not in allowed]
     if unknown:
-        raise BPCourseError(f"{cls.__name__} has no hyperparameter {unknown}; it takes {allowed}")
+        raise BPCourseError(
+            _("{optimizer} has no hyperparameter {unknown}; it takes {allowed}").format(
+                optimizer=cls.__name__, unknown=unknown, allowed=allowed
+            )
+        )
     return cls(**hyper)
 
 
@@ -301,7 +320,7 @@ def clip_grad_norm(grads: dict, max_norm: float) -> float:
     Returns the norm before clipping. The direction is kept; only the step length is capped.
     grads: a dict of finite float arrays; max_norm: a positive number.
     """
-    max_norm = number("max_norm", max_norm, 0.0, low_open=True, hint=" (the largest global norm allowed; try 1.0)")
+    max_norm = number("max_norm", max_norm, 0.0, low_open=True, hint=_(" (the largest global norm allowed; try 1.0)"))
     return _clip_grad_norm(arrays_dict("grads", grads, float_only=True, writable=True), max_norm)
 
 

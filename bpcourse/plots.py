@@ -5,7 +5,11 @@ matplotlib is imported here, not by ``import bpcourse``.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
+
+from .i18n import N_, figure_text
 
 # The Okabe–Ito palette ("Color Universal Design", Okabe & Ito 2008): its colours stay apart for the
 # common forms of colour blindness, so no figure tells two things apart by red against green alone.
@@ -25,14 +29,25 @@ STYLE = {
 }
 
 
+@contextmanager
 def course_style():
-    """``with course_style():`` draws with the course's palette and an opaque white background.
+    """``with course_style():`` draws with the course's palette and an opaque white background, and in
+    Chinese with the CJK font first in the font list.
 
-    Importing this module also makes it matplotlib's default for the session (``use_course_style``),
-    so a chapter's own ``plt`` figures match the widgets'."""
+    Importing this module also makes the palette and background matplotlib's default for the session
+    (``use_course_style``), so a chapter's own ``plt`` figures match the widgets'. The fonts are set up
+    inside the context, before anything is drawn: settings made inside an ``rc_context`` are undone when it
+    ends, so a widget whose first text artist (an empty label filled in later) came before its first
+    ``figure_text`` would otherwise draw it without the CJK font, and ŷ, which that font lacks, as a box.
+    With [CJK font, DejaVu Sans] matplotlib falls back glyph by glyph. English: only the style."""
     import matplotlib as mpl
 
-    return mpl.rc_context(_style())
+    from . import fonts
+    from .i18n import language
+
+    with mpl.rc_context(_style()):
+        fonts.cjk_active(language())
+        yield
 
 
 def use_course_style() -> None:
@@ -51,12 +66,14 @@ def _style() -> dict:
 use_course_style()
 
 
-def loss_curve(ax, values, label: str | None = None, xlabel: str = "epoch", log: bool = True, **kw):
-    """Plot a loss history against 1, 2, …; a log y-axis shows both early and late progress."""
+def loss_curve(ax, values, label: str | None = None, xlabel: str = N_("epoch"), log: bool = True, **kw):
+    """Plot a loss history against 1, 2, …; a log y-axis shows both early and late progress.
+
+    ``xlabel`` goes through ``figure_text``: the default "epoch" is drawn in the learner's language."""
     values = np.asarray(values, dtype=float)
     (line,) = ax.plot(np.arange(1, len(values) + 1), values, label=label, **kw)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss L (log scale)" if log else "loss L")
+    ax.set_xlabel(figure_text(xlabel))
+    ax.set_ylabel(figure_text("loss L (log scale)") if log else figure_text("loss L"))
     if log and np.all(values[np.isfinite(values)] > 0) and len(values):
         ax.set_yscale("log")
     ax.grid(True, alpha=0.3)
@@ -70,7 +87,13 @@ def scatter_classes(ax, X, y, s: float = 12):
     for k in np.unique(y):
         sel = y == k
         ax.scatter(
-            X[0, sel], X[1, sel], s=s, color=CLASS_COLORS[int(k) % 10], edgecolor="k", linewidth=0.3, label=f"class {k}"
+            X[0, sel],
+            X[1, sel],
+            s=s,
+            color=CLASS_COLORS[int(k) % 10],
+            edgecolor="k",
+            linewidth=0.3,
+            label=figure_text("class {k}").format(k=k),
         )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -94,7 +117,7 @@ def layer_norms(ax, norms, label: str | None = None, **kw):
     """Bar-free line plot of per-layer gradient norms (L,) against layer index 1 … L, log scale."""
     norms = np.asarray(norms, dtype=float)
     (line,) = ax.semilogy(np.arange(1, len(norms) + 1), norms, marker="o", label=label, **kw)
-    ax.set_xlabel("layer l (1 = next to the input)")
+    ax.set_xlabel(figure_text("layer l (1 = next to the input)"))
     ax.set_ylabel(r"$\|\partial L / \partial W^l\|$")
     ax.grid(True, which="both", alpha=0.3)
     return line

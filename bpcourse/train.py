@@ -28,9 +28,10 @@ from .errors import (
     skip_checks,
     whole_number,
 )
+from .i18n import N_, _
 from .network import MLP
 
-_CLIP_HINT = " (the largest global gradient norm allowed; try 1.0)"
+_CLIP_HINT = N_(" (the largest global gradient norm allowed; try 1.0)")
 
 DIVERGENCE_FACTOR = 1e6
 """Training has diverged when a mini-batch loss exceeds DIVERGENCE_FACTOR × max(1, the first step's loss),
@@ -133,30 +134,34 @@ def train(
         either way ``history.message`` names the step.
     """
     if on_diverge not in ("raise", "stop"):
-        raise BPCourseError(f"on_diverge must be 'raise' or 'stop'; got {on_diverge!r}")
+        raise BPCourseError(_("on_diverge must be 'raise' or 'stop'; got {got!r}").format(got=on_diverge))
     if not isinstance(net, MLP):
         raise BPCourseError(
-            f"net must be a bp.MLP network; got {describe(net)} (the call is train(net, X, Y, optimizer, ...))"
+            _("net must be a bp.MLP network; got {got} (the call is train(net, X, Y, optimizer, ...))").format(
+                got=describe(net)
+            )
         )
     X = net.check_X(X)
     m = X.shape[1]
     Y = net.check_Y(Y, m)
     if (X_val is None) != (Y_val is None):
-        raise BPCourseError("X_val and Y_val go together: pass both (validation inputs and their labels) or neither")
+        raise BPCourseError(_("X_val and Y_val go together: pass both (validation inputs and their labels) or neither"))
     if X_val is not None:
         X_val = net.check_X(X_val)
         Y_val = net.check_Y(Y_val, X_val.shape[1])
     net._check_ready()
     optimizer = optimizer if optimizer is not None else _optim.SGD(lr=0.1)
     if not isinstance(optimizer, _optim.Optimizer):
-        raise BPCourseError(f"optimizer must be a bp.optim optimizer such as bp.optim.SGD(lr=0.1); got {optimizer!r}")
+        raise BPCourseError(
+            _("optimizer must be a bp.optim optimizer such as bp.optim.SGD(lr=0.1); got {got!r}").format(got=optimizer)
+        )
     optimizer._check_state(net.params)
-    epochs = whole_number("epochs", epochs, 1, hint=" (passes over the training data)")
+    epochs = whole_number("epochs", epochs, 1, hint=_(" (passes over the training data)"))
     batch_size = whole_number("batch_size", batch_size, 1, allow_none=True)
     bs = m if batch_size is None else batch_size
     seed = seed_value("seed", seed)
     if clip is not None:
-        clip = number("clip", clip, 0.0, low_open=True, what="a positive number or None", hint=_CLIP_HINT)
+        clip = number("clip", clip, 0.0, low_open=True, what=_("a positive number or None"), hint=_(_CLIP_HINT))
     function("callback", callback, "callback(epoch, history, net)", allow_none=True)
     progress = flag("progress", progress)
     rng = np.random.default_rng(seed)
@@ -165,22 +170,21 @@ def train(
     if progress:
         from tqdm.auto import tqdm
 
-        epoch_iter = tqdm(epoch_iter, desc="training", unit="epoch")
+        epoch_iter = tqdm(epoch_iter, desc=_("training"), unit=_("epoch"))
 
-    def diverged(at: int, where: str, what: str) -> History:
+    def diverged(at: int, stopped: str) -> History:
+        # stopped: the first sentence, "training stopped at step 3: the loss became inf." (see below)
         history.diverged_at = at
         lr, smaller = formatting.number(optimizer.lr), formatting.number(optimizer.lr / 10)
-        history.message = (
-            f"training stopped {where}: {what}. The learning rate {lr} is probably too large; try {smaller}."
+        history.message = _("{stopped} The learning rate {lr} is probably too large; try {smaller}.").format(
+            stopped=stopped, lr=lr, smaller=smaller
         )
         if on_diverge == "raise":
             raise TrainingDiverged(history.message)
         return history
 
     step, limit = 0, np.inf
-
-    def at(step: int, epoch: int) -> str:  # full batch: a step is an epoch, so name only the step
-        return f"at step {step} (epoch {epoch})" if bs < m else f"at step {step}"
+    # A full batch makes a step an epoch: its messages name only the step.
 
     for epoch in epoch_iter:
         perm = rng.permutation(m) if bs < m else np.arange(m)
@@ -194,32 +198,61 @@ def train(
                     limit = DIVERGENCE_FACTOR * max(1.0, L)
             # A NaN or inf in any dW^l shows in its norm; db^l comes from the same δ^l.
             if not np.isfinite(L):
-                return diverged(step, at(step, epoch), f"the loss became {L}")
-            if not np.isfinite(norms).all():
-                return diverged(step, at(step, epoch), "the gradient became inf or NaN")
-            if L > limit:
-                what = (
-                    f"the loss {L:.3g} exceeded {limit:.3g} = {DIVERGENCE_FACTOR:g} × max(1, its first value "
-                    f"{history.step_loss[0]:.3g})"
+                stopped = (
+                    _("training stopped at step {step} (epoch {epoch}): the loss became {loss}.")
+                    if bs < m
+                    else _("training stopped at step {step}: the loss became {loss}.")
                 )
-                return diverged(step, at(step, epoch), what)
+                return diverged(step, stopped.format(step=step, epoch=epoch, loss=L))
+            if not np.isfinite(norms).all():
+                stopped = (
+                    _("training stopped at step {step} (epoch {epoch}): the gradient became inf or NaN.")
+                    if bs < m
+                    else _("training stopped at step {step}: the gradient became inf or NaN.")
+                )
+                return diverged(step, stopped.format(step=step, epoch=epoch))
+            if L > limit:
+                stopped = (
+                    _(
+                        "training stopped at step {step} (epoch {epoch}): the loss {loss:.3g} exceeded "
+                        "{limit:.3g} = {factor:g} × max(1, its first value {first:.3g})."
+                    )
+                    if bs < m
+                    else _(
+                        "training stopped at step {step}: the loss {loss:.3g} exceeded "
+                        "{limit:.3g} = {factor:g} × max(1, its first value {first:.3g})."
+                    )
+                )
+                values = dict(loss=L, limit=limit, factor=DIVERGENCE_FACTOR, first=history.step_loss[0])
+                return diverged(step, stopped.format(step=step, epoch=epoch, **values))
             history.step_loss.append(L)
             history.grad_norms.append(norms)
             if clip is not None:
                 _optim._clip_grad_norm(grads, clip)
             optimizer._step(net.params, grads)  # update
-        for X_e, Y_e, losses, accs, which in (
-            (X, Y, history.loss, history.accuracy, "training"),
-            (X_val, Y_val, history.val_loss, history.val_accuracy, "validation"),
+        for X_e, Y_e, losses, accs, validation in (
+            (X, Y, history.loss, history.accuracy, False),
+            (X_val, Y_val, history.val_loss, history.val_accuracy, True),
         ):
             if X_e is not None:
                 L_e = _evaluate(net, X_e, Y_e, losses, accs)
                 if not np.isfinite(L_e):  # the last update overflowed; the next step would see it
-                    where = f"after epoch {epoch} (step {step})" if bs < m else f"after step {step}"
-                    return diverged(step + 1, where, f"the {which} loss became {L_e}")
+                    if validation:
+                        stopped = (
+                            _("training stopped after epoch {epoch} (step {step}): the validation loss became {loss}.")
+                            if bs < m
+                            else _("training stopped after step {step}: the validation loss became {loss}.")
+                        )
+                    else:
+                        stopped = (
+                            _("training stopped after epoch {epoch} (step {step}): the training loss became {loss}.")
+                            if bs < m
+                            else _("training stopped after step {step}: the training loss became {loss}.")
+                        )
+                    return diverged(step + 1, stopped.format(step=step, epoch=epoch, loss=L_e))
         if progress:
             epoch_iter.set_postfix(loss=f"{history.loss[-1]:.4f}")
         if callback is not None and callback(epoch, history, net) is False:
-            history.message = f"stopped by the callback after epoch {epoch}"
+            history.message = _("stopped by the callback after epoch {epoch}").format(epoch=epoch)
             break
     return history

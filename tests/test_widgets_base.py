@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from widgets.translated import Marked  # tests/widgets/translated.py
 
 import bpcourse as bp
 from bpcourse import plots
@@ -275,3 +276,53 @@ def test_busy_message_is_shown_while_a_slow_redraw_works():
     plot.controls["a"].value = 2
     assert seen[-1] == ("⏳ training…", "0.45")
     assert (plot.status.value, plot.image.layout.opacity) == ("done", "1")
+
+
+# ---- the learner's language ----------------------------------------------------------------
+
+
+def test_reset_button_and_text_fallback_are_translated(monkeypatch):
+    from bpcourse import i18n
+
+    monkeypatch.setitem(i18n._state, "language", "zh")
+    monkeypatch.setitem(i18n._state, "translation", Marked())
+    from bpcourse import fonts
+
+    monkeypatch.setattr(fonts, "cjk_active", lambda language: False)  # no font change for this test
+    plot = make_line_plot()
+    assert (plot.reset_button.description, plot.reset_button.tooltip) == (
+        "⟦reset⟧",
+        "⟦restore every control to its default⟧",
+    )
+    # the title is the caller's, already translated; the template around it is base's
+    assert plot._repr_mimebundle_()["text/plain"] == (
+        "⟦a·x^p (interactive: run the cell in JupyterLab to use the controls)⟧"
+    )
+
+
+def test_chinese_text_set_after_setup_falls_back_to_dejavu_for_letters_the_cjk_font_lacks():
+    """A text made empty in ``setup`` and filled with Chinese in ``draw`` draws ŷ from DejaVu Sans, not as a box."""
+    import warnings
+
+    from bpcourse import fonts
+
+    if fonts.find_cjk_font() is None:
+        pytest.skip("no CJK font installed")
+
+    def setup(fig):
+        ax = fig.add_subplot()
+        return {"text": ax.text(0.1, 0.5, "")}  # made before any figure_text call
+
+    def draw(a, k):
+        a["text"].set_text(f"标签 y = 1，ŷ = {k}")
+
+    bp.set_language("zh")
+    fonts.configure("en")  # as after set_language("zh") before matplotlib was imported: no font set up yet
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=r"Glyph .* missing")
+            plot = base.WidgetPlot({"k": base.slider("k", 1, 0, 2, 1)}, draw, "t", figsize=(3, 2), setup=setup)
+            plot.controls["k"].value = 2
+        assert plot.png.startswith(PNG_MAGIC)
+    finally:
+        bp.set_language("en")

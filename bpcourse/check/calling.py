@@ -194,7 +194,7 @@ def call(
     - a function that changed one of its input arrays in place is reported by argument name;
     - with ``stable`` (the stable form, in words), an overflow or invalid-value warning is a mistake.
     """
-    name = name or getattr(fn, "__name__", "your function")
+    name = name or getattr(fn, "__name__", _("your function"))
     limit = _time_limit() if limit is None else limit
     if not callable(fn):
         raise Mistake(M.message(M.NOT_A_FUNCTION, name=name, what=type(fn).__name__), M.NOT_A_FUNCTION)
@@ -334,4 +334,4 @@ def _param_names(fn: Callable, n: int) -> list[str]:
         names = [p.name for p in inspect.signature(fn).parameters.values()]
     except (TypeError, ValueError):
         names = []
-    return (names + [f"argument {i + 1}" for i in range(len(names), n)])[:n]
+    return (names + [_("argument {i}").format(i=i + 1) for i in range(len(names), n)])[:n]

@@ -40,11 +40,11 @@ NOTEBOOK = "ex06_capstone"
 TARGET = 0.93  # on a random quarter of the digits: the chapter's recipe averages 98 %, its worst of 36 splits 95 %
 TRAIN_LIMIT = 90.0  # seconds allowed for the learner's training
 
-DATA = Section("6", 1, "1. The data")
-NETWORK = Section("6", 2, "2. The network and why it looks like this")
-TRAINING = Section("6", 3, "3. Training")
-TEST = Section("6", 4, "4. The test")
-WRONG = Section("6", 5, "5. Where it goes wrong")
+DATA = Section("6", 1, N_("1. The data"))
+NETWORK = Section("6", 2, N_("2. The network and why it looks like this"))
+TRAINING = Section("6", 3, N_("3. Training"))
+TEST = Section("6", 4, N_("4. The test"))
+WRONG = Section("6", 5, N_("5. Where it goes wrong"))
 
 SIZED_FROM_LABELS = define(
     "sized_from_labels",
@@ -261,16 +261,14 @@ def predict_labels(fn) -> None:
     """Check ``fn(A)`` = the index of the largest probability of each column: integers, shape (m,)."""
     r = rng()
     A = _probabilities(r)
-    got = call(fn, A, name="predict_labels")
+    got, label = call(fn, A, name="predict_labels"), _("your labels")
     near = list(PREDICT.near_misses(A)) + given([(LABELS_ONE_HOT, np.eye(4)[:, A.argmax(axis=0)])])
-    first = expect_array("your labels", got, PREDICT(A), near_misses=near)
+    first = expect_array(label, got, PREDICT(A), near_misses=near)
     if _kind(got) not in "iu":
         got_dtype = got.dtype if isinstance(got, np.ndarray) else np.asarray(got).dtype
-        raise Mistake(
-            message(M.WRONG_DTYPE, label="your labels", got=got_dtype, expected=_(INTEGER_LABELS)), M.WRONG_DTYPE
-        )
+        raise Mistake(message(M.WRONG_DTYPE, label=label, got=got_dtype, expected=_(INTEGER_LABELS)), M.WRONG_DTYPE)
     A = _probabilities(r)
-    _again("your labels", call(fn, A, name="predict_labels"), PREDICT(A), first, PREDICT.near_misses(A))
+    _again(label, call(fn, A, name="predict_labels"), PREDICT(A), first, PREDICT.near_misses(A))
 
 
 # ---- accuracy -------------------------------------------------------------------------------------------
@@ -468,7 +466,7 @@ def train_digits(fn) -> None:
 q1 = multiple_choice(
     "ex06_q1",
     1,
-    "question 1 (why a test set)",
+    N_("question 1 (why a test set)"),
     "e1c94c3423c4f133",
     "abcd",
     DATA,
@@ -491,7 +489,7 @@ ONE_LAYER_BIASES = N_("the biases of one layer are missing: each layer after the
 q2 = numeric_answer(
     "ex06_q2",
     1,
-    "question 2 (parameters of the capstone network)",
+    N_("question 2 (parameters of the capstone network)"),
     17226,
     rtol=1e-6,
     section=NETWORK,

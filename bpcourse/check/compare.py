@@ -96,8 +96,10 @@ def as_number(label: str, got) -> float:
         _fail(M.NONE, label=label)
     arr = np.asarray(got) if isinstance(got, (int, float, np.number, np.ndarray, bool)) else None
     if arr is None or arr.dtype.kind not in "biuf" or arr.size != 1:
-        shape = _(" with shape {shape}").format(shape=arr.shape) if arr is not None and arr.dtype.kind in "biuf" else ""
-        _fail(M.NOT_NUMBER, label=label, what=_what(got) + shape)
+        what = _what(got)
+        if arr is not None and arr.dtype.kind in "biuf":
+            what = _("{what} with shape {shape}").format(what=what, shape=arr.shape)
+        _fail(M.NOT_NUMBER, label=label, what=what)
     value = float(arr.reshape(-1)[0])
     if not np.isfinite(value):
         raise Mistake(
@@ -158,19 +160,19 @@ def expect_array(
         if arr.ndim == 2 and arr.shape == expected.shape[::-1]:
             found = diagnose(arr.T, expected, (), m)
             if found is not None and found.id != M.PARTLY:
-                raise Mistake(
-                    _shape_message(label, arr, expected, m) + "; " + _("and then: {more}").format(more=found.text),
-                    M.SHAPE + "+" + found.id,
+                text = _("{shape}; and then: {more}").format(
+                    shape=_shape_message(label, arr, expected, m), more=found.text
                 )
+                raise Mistake(text, M.SHAPE + "+" + found.id)
         raise Mistake(_shape_message(label, arr, expected, m), M.SHAPE)
     if np.allclose(arr, expected, rtol=rtol, atol=atol, equal_nan=True):
         return arr
     raw = np.asarray(got) if isinstance(got, np.ndarray) else None
     if raw is not None and raw.dtype.kind in "biu" and not np.allclose(expected, np.round(expected)):
-        raise Mistake(
-            _labelled(label, M.message(M.ROUNDED)) + _(" (it came back with dtype {dtype})").format(dtype=raw.dtype),
-            M.ROUNDED,
+        text = _("{label}: {mistake} (it came back with dtype {dtype})").format(
+            label=label, mistake=M.message(M.ROUNDED), dtype=raw.dtype
         )
+        raise Mistake(text, M.ROUNDED)
     bad = ~np.isfinite(arr)
     if bad.any() and np.isfinite(expected).all():
         for diagnosis, value in near:

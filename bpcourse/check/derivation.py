@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations as act
-from ..i18n import N_
+from ..i18n import N_, _
 from . import mistakes as M
 from . import probes
 from .core import (
@@ -38,10 +38,10 @@ from .mistakes import define, message
 
 NOTEBOOK = "ex03_derivation"
 
-FOUR_EQUATIONS = Section("3", 2, "2. The four equations for one example")
-MINI_BATCH = Section("3", 3, "3. A mini-batch: matrices instead of outer products, and the $1/m$")
-GRADIENT_CHECKING = Section("3", 4, "4. Gradient checking: is my backward pass right?")
-COST = Section("3", 6, "6. What a gradient costs")
+FOUR_EQUATIONS = Section("3", 2, N_("2. The four equations for one example"))
+MINI_BATCH = Section("3", 3, N_("3. A mini-batch: matrices instead of outer products, and the $1/m$"))
+GRADIENT_CHECKING = Section("3", 4, N_("4. Gradient checking: is my backward pass right?"))
+COST = Section("3", 6, N_("6. What a gradient costs"))
 
 ON_SQUARE = define(
     "on_square_shapes", N_("{crash}\non square matrices, where the shapes fit, your function computes this: {mistake}")
@@ -456,21 +456,22 @@ def numerical_gradient(fn) -> None:
     """
     first = None
     for f, exact, x, h in _problems(rng()):
-        got = call(fn, f, x, h, name="numerical_gradient", mutation_hint=RESTORE)
-        _one_array("your gradient", got)
+        got = call(fn, f, x, h, name="numerical_gradient", mutation_hint=_(RESTORE))
+        label = _("your gradient")
+        _one_array(label, got)
         expected = NUMERICAL_GRADIENT(f, x, h)
         if first is not None:
             probes.again(got, first, expected)
         if not close(got, expected) and close(got, exact(x), rtol=1e-4, atol=1e-6):
             raise Mistake(message(NG_H_UNUSED, h=f"{h:.3g}"), NG_H_UNUSED)
         near = NUMERICAL_GRADIENT.near_misses(f, x, h, pairs=False)
-        first = expect_array("your gradient", got, expected, near_misses=near)
+        first = expect_array(label, got, expected, near_misses=near)
 
 
 q1 = multiple_choice(
     "ex03_q1",
     1,
-    "question 1 (the shape of δˡ)",
+    N_("question 1 (the shape of δˡ)"),
     "efe9ddff745e90d9",
     "abcd",
     MINI_BATCH,
@@ -483,7 +484,7 @@ q1 = multiple_choice(
 q2 = numeric_answer(
     "ex03_q2",
     1,
-    "question 2 (cost of finite differences)",
+    N_("question 2 (cost of finite differences)"),
     2000,
     rtol=1e-4,  # 1001 (forward differences) is within 1e-3 of 1000
     section=COST,

@@ -56,9 +56,9 @@ NOTEBOOK = "ex03b_graphs"
 CHAPTER = "03b_graphs_autodiff"
 
 
-CHAIN_RULE = Section("3b", 1, "1. The chain rule on a graph")
-ENGINE = Section("3b", 2, "2. A tiny reverse-mode engine")
-LAYERS_ARE_VJPS = Section("3b", 4, "4. Layers are vector-Jacobian products")
+CHAIN_RULE = Section("3b", 1, N_("1. The chain rule on a graph"))
+ENGINE = Section("3b", 2, N_("2. A tiny reverse-mode engine"))
+LAYERS_ARE_VJPS = Section("3b", 4, N_("4. Layers are vector-Jacobian products"))
 
 ON_SQUARE = define(
     "graphs_on_square", N_("{crash}\nwhere the shapes fit (all widths equal), your function computes this: {mistake}")
@@ -356,7 +356,7 @@ def _judge_grads(got, net, X, Y, dZL, caches) -> dict:
     expected = net.backward(dZL, caches)
     if isinstance(got, dict):
         _keys_mistake(got, expected, caches)
-    expect_keys("your grads", got, expected.keys())
+    expect_keys(_("your grads"), got, expected.keys())
     if close(got, expected):
         return got
     near = list(MODEL_BACKWARD.near_misses(dZL, caches))
@@ -619,7 +619,7 @@ def _graphs(r: np.random.Generator) -> list:
         ("(x * x).sum()", {"x": N(n, m)}, lambda v: (v["x"] * v["x"]).sum(), "x"),
         ("(tanh(x) + x).sum()", {"x": N(n, m)}, lambda v: (v["x"].tanh() + v["x"]).sum(), "x"),
         ("(A @ A * C).sum()", {"A": N(n, n), "C": N(n, n)}, lambda v: (v["A"] @ v["A"] * v["C"]).sum(), "A"),
-        ("(a * B).sum(), a of shape (n, 1)", {"a": N(n, 1), "B": N(n, m)}, lambda v: (v["a"] * v["B"]).sum(), None),
+        (_("(a * B).sum(), a of shape (n, 1)"), {"a": N(n, 1), "B": N(n, m)}, lambda v: (v["a"] * v["B"]).sum(), None),
         (
             "(tanh(W @ X + b) * V).sum()",
             {"W": N(k, n), "X": N(n, m), "b": N(k, 1), "V": N(k, m)},
@@ -627,7 +627,7 @@ def _graphs(r: np.random.Generator) -> list:
             None,
         ),
         (
-            "(s * tanh(W2 @ tanh(W1 @ X))).sum(), s a scalar",
+            _("(s * tanh(W2 @ tanh(W1 @ X))).sum(), s a scalar"),
             {"s": np.asarray(r.normal()), "W1": N(k, n), "W2": N(n, k), "X": N(n, m)},
             lambda v: (v["s"] * (v["W2"] @ (v["W1"] @ v["X"]).tanh()).tanh()).sum(),
             None,
@@ -845,7 +845,7 @@ def backprop(fn) -> None:
         if first is not None:
             probes.again(got, first, expected)
         try:
-            first = expect_array("your gradients", got, expected, near_misses=near, special=_(BP_SPECIAL))
+            first = expect_array(_("your gradients"), got, expected, near_misses=near, special=_(BP_SPECIAL))
         except Mistake as exc:
             if exc.mistake_id in (M.DIFFERS, M.PARTLY, M.FACTOR, M.OFFSET):
                 _first_wrong_node(np.asarray(got, dtype=np.float64), expected, parents, local)
@@ -1009,7 +1009,7 @@ def softplus_backward(fn) -> None:
     if got.shape == x.shape and not np.isfinite(got).all():
         i = int(np.flatnonzero(~np.isfinite(got.ravel()))[0])
         raise Mistake(message(DERIVED_NOT_FINITE, x=x.ravel()[i], value=got.ravel()[i]), DERIVED_NOT_FINITE)
-    expect_array("softplus_backward(g, x) for x = −800 … 800", got, _sigmoid(x))
+    expect_array(_("softplus_backward(g, x) for x = −800 … 800"), got, _sigmoid(x))
 
 
 HB_DELTA_R = define(
@@ -1123,7 +1123,7 @@ def huber_backward(fn) -> None:
 q1 = multiple_choice(
     "ex03b_q1",
     1,
-    "question 1 (the max gate)",
+    N_("question 1 (the max gate)"),
     "857fbe8af3212fa9",
     "abcd",
     CHAIN_RULE,
@@ -1136,7 +1136,7 @@ q1 = multiple_choice(
 q2 = numeric_answer(
     "ex03b_q2",
     1,
-    "question 2 (a value used three times)",
+    N_("question 2 (a value used three times)"),
     7,
     section=CHAIN_RULE,
     wrong=[

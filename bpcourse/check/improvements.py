@@ -38,9 +38,9 @@ from .mistakes import define, message
 NOTEBOOK = "ex05_improvements"
 STEPS = 3  # consecutive steps from a non-zero state; 2 more with tiny gradients, 2 from zero
 
-OPTIMIZERS = Section("5", 1, "1. Four optimizers, one interface")
-RACE = Section("5", 2, "2. The optimizer race")
-BATCHNORM = Section("5", 3, "3. Batch normalization (C10)")
+OPTIMIZERS = Section("5", 1, N_("1. Four optimizers, one interface"))
+RACE = Section("5", 2, N_("2. The optimizer race"))
+BATCHNORM = Section("5", 3, N_("3. Batch normalization (C10)"))
 
 # ---- mistakes shared by the three optimizers (fields: name, state, update, avg, sq, rule, fixed, args, eps) ---
 RETURNED_INPUTS = define(
@@ -382,13 +382,13 @@ ADAM = Reference(
     },
     {
         "name": "adam_step",
-        "state": "m and v",
+        "state": N_("m and v"),
         "update": "m ← β1 m + (1 − β1)g, v ← β2 v + (1 − β2)g²",
         "avg": "v̂",
         "sq": "v",
         "rule": "θ ← θ − α m̂/(√v̂ + ε)",
         "fixed": "β1 = 0.9, β2 = 0.999",
-        "args": "beta1 and beta2",
+        "args": N_("beta1 and beta2"),
         "fixed_eps": "1e-8",
     },
 )
@@ -415,6 +415,9 @@ def adam_step(fn) -> None:
 # ---- running an optimizer over consecutive steps -----------------------------------------------------------
 
 
+_WORDS = ("state", "args")  # the message fields that hold words (N_), not only symbols and formulas
+
+
 def _run_steps(fn, name, reference, names, runs, args_after, **fields) -> None:
     """Call ``fn`` over each run of consecutive steps, feeding it the (checked) state of the step before.
 
@@ -422,6 +425,7 @@ def _run_steps(fn, name, reference, names, runs, args_after, **fields) -> None:
     ``args_after((t,) or ())`` gives the arguments after the state. Each step is compared as a whole with
     the reference step from the same inputs, so every near miss is computed from what the learner was given.
     """
+    shown = {k: _(v) if k in _WORDS else v for k, v in reference.fields.items()}  # words are translated when shown
     previous = None
     for label, theta, state, gs, *t0 in runs:
         for i, g in enumerate(gs):
@@ -431,8 +435,8 @@ def _run_steps(fn, name, reference, names, runs, args_after, **fields) -> None:
             if not close(got, expected):
                 if previous is not None and close(got, previous):
                     raise Mistake(message(CACHED_STEP, name=name), CACHED_STEP)
-                near = given([(RETURNED_INPUTS, (theta, *state))], **reference.fields)
-                near += reference.near_misses(*args, **fields)
+                near = given([(RETURNED_INPUTS, (theta, *state))], **shown)
+                near += reference.near_misses(*args, **shown, **fields)
                 _expect_step(label.format(name=name, t=i + 1), got, expected, near, names, theta)
             previous = got
             theta, *state = expected
@@ -741,7 +745,7 @@ def batchnorm_backward(forward_fn, backward_fn) -> None:
 q1 = multiple_choice(
     "ex05_q1",
     1,
-    "question 1 (whose step keeps shrinking)",
+    N_("question 1 (whose step keeps shrinking)"),
     "fa7f8e63915ccfa7",
     "abcd",
     RACE,
@@ -776,6 +780,6 @@ FIRST_STEP = [  # Adam's first step with α = 0.01, β1 = 0.9, β2 = 0.999, g = 
     (5.0, N_("that is m̂ = g; the change of the parameter is α·m̂/(√v̂ + ε)")),
     (0.5, N_("that is m = (1 − β1)g after one step, not the change of the parameter α·m̂/(√v̂ + ε)")),
 ]
-q2 = numeric_answer("ex05_q2", 1, "question 2 (Adam's first step)", 0.01, section=OPTIMIZERS, wrong=FIRST_STEP)
+q2 = numeric_answer("ex05_q2", 1, N_("question 2 (Adam's first step)"), 0.01, section=OPTIMIZERS, wrong=FIRST_STEP)
 
 ITEMS = {f.grade_id: f for f in (momentum_step, rmsprop_step, adam_step, batchnorm_forward, batchnorm_backward, q1, q2)}

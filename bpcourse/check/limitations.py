@@ -37,8 +37,8 @@ from .mistakes import define, message
 
 NOTEBOOK = "ex04_limitations"
 
-VANISHING = Section("4", 1, "1. Vanishing and exploding gradients")
-PLATEAUS = Section("4", 3, "3. Local minima and plateaus")
+VANISHING = Section("4", 1, N_("1. Vanishing and exploding gradients"))
+PLATEAUS = Section("4", 3, N_("3. Local minima and plateaus"))
 
 
 NORMS_SQUARED = define("norms_squared", N_("those are squared norms: take the square root, ‖dW‖ = √(Σ dW²)"))
@@ -128,7 +128,11 @@ def _call_norms(fn, grads, L):
     try:
         return call(fn, grads, L, name="layer_grad_norms")
     except Mistake as exc:
-        found = re.search(r"KeyError: '([Wb])(\d+)'", str(exc)) if exc.mistake_id == M.RAISED else None
+        # the KeyError itself (the Mistake's context; under a grader the worker's error, rebuilt), not the
+        # message's words, which are translated
+        error = exc.__context__ if exc.mistake_id == M.RAISED else None
+        missing = str(error.args[0]).strip("'\"") if isinstance(error, KeyError) and error.args else ""
+        found = re.fullmatch(r"([Wb])(\d+)", missing)
         if found and int(found.group(2)) == 0:
             raise Mistake(message(NORMS_FROM_ZERO), NORMS_FROM_ZERO) from None
         if found and int(found.group(2)) > L:
@@ -179,7 +183,7 @@ def layer_grad_norms(fn) -> None:
         if n is not None and n != L:
             _wrong_length(fn, r, L, n)
         near = [*LAYER_NORMS.near_misses(grads, L), *given([(NORMS_SHORT, expected[:-1])])]
-        first = expect_array("your norms", got, expected, near_misses=near)
+        first = expect_array(_("your norms"), got, expected, near_misses=near)
 
 
 INIT_SHAPE_HINT = N_(": did you transpose W? Wˡ is (nₗ, nₗ₋₁) = (n_out, n_in)")
@@ -391,7 +395,7 @@ def _clip_problem(r):
 
 
 def _expect_clip(got, grads, max_norm):
-    got = expect_keys("the returned dict", got, grads)
+    got = expect_keys(_("the returned dict"), got, grads)
     names = sorted(grads, key=lambda k: -np.linalg.norm(grads[k]))  # the largest array tells mistakes apart
     label = "clip_by_norm(grads, max_norm)"
     return expect_result(label, got, CLIP(grads, max_norm), names, CLIP.near_misses(grads, max_norm))
@@ -426,7 +430,7 @@ def clip_by_norm(fn) -> None:
 q1 = numeric_answer(
     "ex04_q1",
     1,
-    "question 1 (the largest value of σ′)",
+    N_("question 1 (the largest value of σ′)"),
     0.25,
     section=VANISHING,
     wrong=[
@@ -438,7 +442,7 @@ q1 = numeric_answer(
 q2 = multiple_choice(
     "ex04_q2",
     1,
-    "question 2 (high-dimensional landscapes)",
+    N_("question 2 (high-dimensional landscapes)"),
     "42c18fa94f2403fa",
     "abcd",
     PLATEAUS,

@@ -90,7 +90,7 @@ CACHED = define(
 HARD_CODED_KEYS = define(
     "hard_coded_keys",
     N_(
-        "it works for the keys {expected_keys} but not for {keys}: loop over the dict (for name in params) "
+        "it works for the keys {expected_keys} but not for {keys}: loop over the dict (`for name in params`) "
         "instead of naming W1, b1, ... one by one"
     ),
 )

@@ -31,10 +31,10 @@ from .mistakes import define, message
 
 NOTEBOOK = "ex01_principles"
 
-STAGES = Section("1", 1, "The four stages")
-STEP_THROUGH = Section("1", 3, "Step through it: one iteration, stage by stage")
-WHY_DOWN = Section("1", 4, "Why the loss goes down")
-LEARNING_RATE = Section("1", 5, "The learning rate: crawl, converge, diverge")
+STAGES = Section("1", 1, N_("The four stages"))
+STEP_THROUGH = Section("1", 3, N_("Step through it: one iteration, stage by stage"))
+WHY_DOWN = Section("1", 4, N_("Why the loss goes down"))
+LEARNING_RATE = Section("1", 5, N_("The learning rate: crawl, converge, diverge"))
 
 SIGMA_OF_MINUS_Z = define("sigma_of_minus_z", N_("wrong sign: you computed σ(−z) = 1/(1 + eᶻ); σ(z) = 1/(1 + e⁻ᶻ)"))
 DENOMINATOR_MINUS = define("denominator_minus", N_("the denominator is 1 + e⁻ᶻ, not 1 − e⁻ᶻ"))
@@ -102,8 +102,8 @@ def sigmoid(fn) -> None:
     expect_array("sigmoid(Z)", got, SIGMOID(Z), near_misses=SIGMOID.near_misses(Z, pairs=False), inputs={"Z": Z})
     probes.fresh(fn, draw, act.sigmoid, got, "sigmoid")
     edge = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
-    got = probes.stable(fn, (edge,), "sigmoid", STABLE_SIGMOID)
-    expect_array("sigmoid at z = −1000, −40, 0, 40, 1000", got, act.sigmoid(edge))
+    got = probes.stable(fn, (edge,), "sigmoid", _(STABLE_SIGMOID))
+    expect_array(_("sigmoid at z = −1000, −40, 0, 40, 1000"), got, act.sigmoid(edge))
 
 
 def _sigmoid_prime(Z, of="sigma", negate=False, plus=False, drop=None, tanh_form=False):
@@ -148,7 +148,8 @@ def sigmoid_prime(fn) -> None:
     expect_array("sigmoid_prime(Z)", got, expected, near_misses=SIGMOID_PRIME.near_misses(Z), inputs={"Z": Z})
     probes.fresh(fn, draw, SIGMOID_PRIME, got, "sigmoid_prime")
     edge = np.array([[-1000.0, 0.0, 1000.0]])
-    expect_array("sigmoid_prime at z = −1000, 0, 1000", call(fn, edge, name="sigmoid_prime"), np.array([[0, 0.25, 0]]))
+    got = call(fn, edge, name="sigmoid_prime")
+    expect_array(_("sigmoid_prime at z = −1000, 0, 1000"), got, np.array([[0, 0.25, 0]]))
 
 
 def _gd_step(params, grads, lr, form="right"):
@@ -203,7 +204,7 @@ def _gd_problem(r, keys):
 
 
 def _expect_step(new, params, grads, lr) -> None:
-    new = expect_keys("the returned dict", new, params)
+    new = expect_keys(_("the returned dict"), new, params)
     expected = GD_STEP(params, grads, lr)
     for k in params:
         if isinstance(new[k], np.ndarray) and new[k].shape == params[k].shape and np.allclose(new[k], params[k]):
@@ -220,7 +221,7 @@ def gradient_descent_step(fn) -> None:
     params, grads, lr = _gd_problem(r, ["W1", "b1", "W2", "b2"])
     new = call(fn, params, grads, lr, name="gradient_descent_step")
     _expect_step(new, params, grads, lr)
-    probes.new_object("the returned dict", new, params)
+    probes.new_object(_("the returned dict"), new, params)
     same_shapes = {k: r.normal(size=v.shape) for k, v in params.items()}
     again = (same_shapes, probes.reordered({k: r.normal(size=v.shape) for k, v in params.items()}, r), lr)
     try:
@@ -231,7 +232,7 @@ def gradient_descent_step(fn) -> None:
         if exc.mistake_id == "raised" or _by_position(again, call(fn, *again, name="gradient_descent_step")):
             raise Mistake(message(GD_BY_POSITION), GD_BY_POSITION) from None
         raise
-    keys, _ = probes.layer_keys(r)
+    keys, _L = probes.layer_keys(r)
     other = _gd_problem(r, keys)
     probes.random_keys(fn, other, keys, list(params), "gradient_descent_step", lambda got: _expect_step(got, *other))
 
@@ -239,7 +240,7 @@ def gradient_descent_step(fn) -> None:
 q1 = multiple_choice(
     "ex01_q1",
     1,
-    "question 1 (order of the stages)",
+    N_("question 1 (order of the stages)"),
     "8c4e4c10182d01b1",
     "abcd",
     STAGES,
@@ -248,7 +249,7 @@ q1 = multiple_choice(
 q2 = numeric_answer(
     "ex01_q2",
     1,
-    "question 2 (one step on w²)",
+    N_("question 2 (one step on w²)"),
     2.4,
     section=WHY_DOWN,
     wrong=[
@@ -257,6 +258,8 @@ q2 = numeric_answer(
         (0.6, N_("that is the size of the step α·f′(w); the question asks for the new w")),
     ],
 )
-q3 = multiple_choice("ex01_q3", 1, "question 3 (a too large learning rate)", "74f832dfbd5bccf0", "abcd", LEARNING_RATE)
+q3 = multiple_choice(
+    "ex01_q3", 1, N_("question 3 (a too large learning rate)"), "74f832dfbd5bccf0", "abcd", LEARNING_RATE
+)
 
 ITEMS = {f.grade_id: f for f in (sigmoid, sigmoid_prime, gradient_descent_step, q1, q2, q3)}

@@ -48,13 +48,19 @@ class Section(NamedTuple):
 
     def text(self) -> str:
         return _('reread ch. {chapter} §{number} "{heading}"').format(
-            chapter=self.chapter, number=self.number, heading=self.heading
+            chapter=self.chapter, number=self.number, heading=_(self.heading)
         )
 
     def link(self) -> str:
-        """A link that JupyterLab opens at the heading, from an exercise notebook."""
-        anchor = self.heading.replace(" ", "-")
-        return f"../notebooks/{CHAPTER_FILES[self.chapter]}.ipynb#{anchor}"
+        """A link that JupyterLab opens at the heading, from an exercise notebook of the language in use:
+        exercises/ex01_….ipynb → ../notebooks/01_….ipynb#The-four-stages, exercises/zh/ex01_….ipynb →
+        ../../notebooks/zh/01_….ipynb#四个阶段 (the Chinese chapter's heading is the heading's translation)."""
+        from ..i18n import edition_folder, edition_path, language
+
+        code = language()
+        anchor = _(self.heading).replace(" ", "-")
+        up = "../../" if edition_folder(code) else "../"
+        return f"{up}{edition_path('notebooks', code)}/{CHAPTER_FILES[self.chapter]}.ipynb#{anchor}"
 
 
 class Result(NamedTuple):
@@ -69,9 +75,15 @@ _RESULTS: dict[str, dict[str, Result]] = {}  # notebook name → grade_id → th
 _LAST = {"notebook": None}
 
 
+def shown_title(title: str) -> str:
+    """An item's title as the learner reads it: a function's name (an identifier) is code and stays as it is;
+    a question's title (marked with ``N_`` where it is declared) is translated."""
+    return title if not title or title.isidentifier() else _(title)
+
+
 def _block(status: str, title: str, points: float, earned: float, lines: list[str]) -> str:
     unit = _("point") if points == 1 else _("points")
-    head = f"[{status}] {title} ({earned:g}/{points:g} {unit})"
+    head = f"[{status}] {shown_title(title)} ({earned:g}/{points:g} {unit})"
     body = []
     for line in lines:
         for part in line.split("\n"):
@@ -152,7 +164,7 @@ def _text(status: str, title: str, points: float, error: Exception | None, secti
         return _block("TODO", title, points, 0, [line])
     if isinstance(error, Mistake):
         seed = grading_seed()
-        notes = ([f"{_('mistake')}: {error.mistake_id}"] if grading() else []) + (
+        notes = ([_("mistake: {mistake_id}").format(mistake_id=error.mistake_id)] if grading() else []) + (
             [section.text()] if section is not None else []
         )
         if seed is not None:
@@ -274,17 +286,15 @@ def multiple_choice(
 
     @item(grade_id, points, title, section, notebook or _caller_notebook())
     def check(fn: Callable) -> None:
-        got = call(fn, name=title)
+        got = call(fn, name=shown_title(title))
         if not isinstance(got, str) or got.strip().lower() not in choices:
             letters = ", ".join(repr(c) for c in choices)
-            raise Mistake(
-                _("return one letter among {letters}; got {got!r}").format(letters=letters, got=got), "choice"
-            )
+            raise Mistake(M.message(M.CHOICE, letters=letters, got=got), M.CHOICE)
         letter = got.strip().lower()
         if answer_digest(grade_id, got) != digest:
             hint = (hints or {}).get(letter)
-            text = _("{letter!r} is not the right choice").format(letter=letter)
-            raise Mistake(text + (f": {_(hint)}" if hint else _(": reread the section and try again")), "wrong_choice")
+            hint = _(hint) if hint else _("reread the section and try again")
+            raise Mistake(M.message(M.WRONG_CHOICE, letter=letter, hint=hint), M.WRONG_CHOICE)
 
     return check
 
@@ -307,7 +317,7 @@ def numeric_answer(
 
     @item(grade_id, points, title, section, notebook or _caller_notebook())
     def check(fn: Callable) -> None:
-        got = as_number(_("your answer"), call(fn, name=title))
+        got = as_number(_("your answer"), call(fn, name=shown_title(title)))
         if np.isclose(got, value, rtol=rtol, atol=1e-12):
             return
         shown = f"{got:.6g}"
@@ -346,15 +356,15 @@ class Progress(NamedTuple):
                 "no check has run in this kernel session yet (after a restart, the results are gone): "
                 "run the check cells, e.g. Run ▸ Run All Cells"
             )
-        head = _("{notebook}: {earned:g} of {possible:g} points").format(
-            notebook=self.notebook, earned=self.earned, possible=self.possible
-        )
+        fields = {"notebook": self.notebook, "earned": self.earned, "possible": self.possible}
         if not self.left:
-            return head + _(": every item passes")
-        lines = [head + _("; still to do:")]
+            return _("{notebook}: {earned:g} of {possible:g} points: every item passes").format(**fields)
+        lines = [_("{notebook}: {earned:g} of {possible:g} points; still to do:").format(**fields)]
         for title, points, status in self.left:
             state = {"FAIL": _("failing"), "TODO": _("not implemented"), None: _("not run in this session")}[status]
-            lines.append(f"  - {title} ({points:g}): {state}")
+            lines.append(
+                "  - " + _("{title} ({points:g}): {state}").format(title=shown_title(title), points=points, state=state)
+            )
         return "\n".join(lines)
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython shows the text, not the tuple

@@ -42,11 +42,11 @@ from .mistakes import define, message
 NOTEBOOK = "ex02_steps"
 KEYS = ("W1", "b1", "W2", "b2")
 
-NETWORK = Section("2", 1, "The network")
-REGRESSION = Section("2", 2, "Regression: a noisy sine")
-CLASSIFICATION = Section("2", 3, "Classification: cross-entropy")
-WHY_CE = Section("2", 4, "Why cross-entropy for classification (claim C2)")
-BP_EQUATIONS = Section("3", 2, "2. The four equations for one example")
+NETWORK = Section("2", 1, N_("The network"))
+REGRESSION = Section("2", 2, N_("Regression: a noisy sine"))
+CLASSIFICATION = Section("2", 3, N_("Classification: cross-entropy"))
+WHY_CE = Section("2", 4, N_("Why cross-entropy for classification (claim C2)"))
+BP_EQUATIONS = Section("3", 2, N_("2. The four equations for one example"))
 
 # ---- shared by the items of this chapter (candidates for the engine) ---------------------------------
 TUPLE_ORDER = define("tuple_order", N_("the values are right but come back in the order {got}: return them as {order}"))
@@ -329,7 +329,7 @@ def _judge_loss(name: str, reference: Reference, rtol: float = 1e-6):
         _loss_shape(got[0], n, m)
         expected = reference(*args)
         near = reference.near_misses(*args, n=n, m=m)
-        expect_result(f"{name}(A, Y)", got, expected, ["the loss L", "dA"], near, m=m, rtol=rtol)
+        expect_result(f"{name}(A, Y)", got, expected, [_("the loss L"), "dA"], near, m=m, rtol=rtol)
 
     return judge
 
@@ -575,7 +575,7 @@ def _judge_backward(got, args) -> None:
     X, Y = args[0], args[1]
     if isinstance(got, dict) and {str(k) for k in got} == {"d" + k for k in KEYS}:
         raise Mistake(message(BW_KEYS_PREFIXED, keys=", ".join(repr(k) for k in got)), BW_KEYS_PREFIXED)
-    got = expect_keys("the returned grads", got, KEYS)
+    got = expect_keys(_("the returned grads"), got, KEYS)
     expected = BACKWARD(*args)
     see = _("ch. {chapter} §{number} derives it").format(chapter=BP_EQUATIONS.chapter, number=BP_EQUATIONS.number)
     near = [(d, v) for d, v in BACKWARD.near_misses(*args, see=see) if v is not None]
@@ -702,7 +702,7 @@ def _judge_train(got, args, fn=None) -> None:
     if isinstance(got[1], dict) and not isinstance(got[0], dict):
         text = M.message(M.SWAPPED, a="params", b="losses", order="(params, losses)")
         raise Mistake(text, M.SWAPPED)
-    new = expect_keys("the returned params", got[0], KEYS)
+    new = expect_keys(_("the returned params"), got[0], KEYS)
     trace = _losses(got[1], epochs)
     ref_params, ref_losses = TRAIN(*args)
     near = list(TRAIN.near_misses(*args))
@@ -720,7 +720,7 @@ def _judge_train(got, args, fn=None) -> None:
         expect_array(
             _("the final {name}").format(name=k), new[k], ref_params[k], near_misses=[(d, v[0][k]) for d, v in near]
         )
-    probes.new_object("the returned params", got[0], p)
+    probes.new_object(_("the returned params"), got[0], p)
 
 
 def _helper_failure(fn) -> tuple[str, Mistake] | None:
@@ -780,7 +780,7 @@ def train(fn) -> None:
 q1 = multiple_choice(
     "ex02_q1",
     1,
-    "question 1 (which loss for classification)",
+    N_("question 1 (which loss for classification)"),
     "9b2b75add8cf0fba",
     "abcd",
     WHY_CE,
@@ -802,7 +802,7 @@ q1 = multiple_choice(
 q2 = numeric_answer(
     "ex02_q2",
     1,
-    "question 2 (number of parameters)",
+    N_("question 2 (number of parameters)"),
     43,
     section=NETWORK,
     wrong=[

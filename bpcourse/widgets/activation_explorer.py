@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import activations, datasets, losses, optim
+from ..i18n import _, figure_text
 from ..network import MLP
 from ..plots import BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, VERMILLION
 from ..train import layer_grad_norms, train
@@ -37,13 +38,15 @@ def activation_explorer() -> base.WidgetPlot:
         k: base.W.Checkbox(
             value=True,
             description=LABELS[k],
-            tooltip=f"show {LABELS[k]} and its derivative",
+            tooltip=_("show {name} and its derivative").format(name=LABELS[k]),
             indent=False,
             layout=base.W.Layout(width="110px"),
         )
         for k in NAMES
     }
-    controls["z_range"] = base.slider("z range ±", 4.0, 1.0, 6.0, 1.0, fmt=".0f", tooltip="the plots show −r ≤ z ≤ r")
+    controls["z_range"] = base.slider(
+        _("z range ±"), 4.0, 1.0, 6.0, 1.0, fmt=".0f", tooltip=_("the plots show −r ≤ z ≤ r")
+    )
 
     def setup(fig):
         ax_f, ax_d = fig.subplots(1, 2)
@@ -54,13 +57,13 @@ def activation_explorer() -> base.WidgetPlot:
             (d_lines[k],) = ax_d.plot(
                 Z_GRID, sigma_prime(Z_GRID), color=COLORS[k], ls=STYLES[k], lw=1.8, label=LABELS[k]
             )
-        ax_f.set_title(r"activation $\sigma(z)$")
-        ax_d.set_title(r"derivative $\sigma'(z)$: the factor BP2 multiplies by")
+        ax_f.set_title(figure_text(r"activation $\sigma(z)$"))
+        ax_d.set_title(figure_text(r"derivative $\sigma'(z)$: the factor BP2 multiplies by"))
         ax_f.set_ylabel(r"$\sigma(z)$")
         ax_d.set_ylabel(r"$\sigma'(z)$")
         ax_d.set_ylim(-0.05, 1.1)
         for ax in (ax_f, ax_d):
-            ax.set_xlabel("pre-activation z")
+            ax.set_xlabel(figure_text("pre-activation z"))
             ax.axhline(0, color="k", lw=0.6)
             ax.axvline(0, color="k", lw=0.6)
             ax.grid(True, alpha=0.3)
@@ -87,9 +90,11 @@ def activation_explorer() -> base.WidgetPlot:
             f"σ′(+{r}) = {base.number(activations.ACTIVATIONS[k][1](z)[2])}"
             for k in shown
         ]
-        return "; ".join(parts) if parts else "tick at least one activation to draw it"
+        return "; ".join(parts) if parts else _("tick at least one activation to draw it")
 
-    plot = base.WidgetPlot(controls, draw, "Activation functions and their derivatives", figsize=(10, 3.6), setup=setup)
+    plot = base.WidgetPlot(
+        controls, draw, _("Activation functions and their derivatives"), figsize=(10, 3.6), setup=setup
+    )
     prebake(plot, "z_range", np.arange(1.0, 7.0))  # each range has its own ticks
     return plot
 
@@ -132,9 +137,11 @@ def depth_flow() -> base.WidgetPlot:
         for k in NAMES:
             gradient_flow(k, depth, "he")
     controls = {
-        "depth": base.slider("hidden layers", 10, DEPTHS[0], DEPTHS[-1], DEPTHS.step, tooltip="hidden layers of 64"),
+        "depth": base.slider(
+            _("hidden layers"), 10, DEPTHS[0], DEPTHS[-1], DEPTHS.step, tooltip=_("hidden layers of 64")
+        ),
         "init": base.dropdown(
-            "initialization", ["he", "xavier", "normal"], "he", tooltip="how the initial weights are drawn"
+            _("initialization"), ["he", "xavier", "normal"], "he", tooltip=_("how the initial weights are drawn")
         ),
     }
 
@@ -145,13 +152,13 @@ def depth_flow() -> base.WidgetPlot:
             style = dict(marker=MARKERS[k], markersize=3, color=COLORS[k], ls=STYLES[k], label=LABELS[k])
             (g_lines[k],) = ax_g.semilogy([], [], **style)
             (a_lines[k],) = ax_a.semilogy([], [], **style)
-        ax_g.set_xlabel("layer l (1 = next to the input)")
-        ax_g.set_ylabel(r"$\|\partial L / \partial W^l\|$ (log scale)")
-        ax_g.set_title("backward: gradient norm per layer")
+        ax_g.set_xlabel(figure_text("layer l (1 = next to the input)"))
+        ax_g.set_ylabel(figure_text(r"$\|\partial L / \partial W^l\|$ (log scale)"))
+        ax_g.set_title(figure_text("backward: gradient norm per layer"))
         ax_g.set_ylim(1e-12, 1e3)
-        ax_a.set_xlabel("hidden layer l")
-        ax_a.set_ylabel(r"std of $A^l$ (log scale)")
-        ax_a.set_title("forward: spread of the activations")
+        ax_a.set_xlabel(figure_text("hidden layer l"))
+        ax_a.set_ylabel(figure_text(r"std of $A^l$ (log scale)"))
+        ax_a.set_title(figure_text("forward: spread of the activations"))
         ax_a.set_ylim(1e-6, 1e2)
         for ax in (ax_g, ax_a):
             ax.grid(True, which="major", alpha=0.3)
@@ -175,9 +182,11 @@ def depth_flow() -> base.WidgetPlot:
             parts.append(f"{LABELS[k]}: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = {base.number(flow.grad_norms[0] / flow.grad_norms[-1], 2)}")
         a["backdrop"].update()
         scale = " (σ = 0.01)" if init == "normal" else ""
-        return f"init '{init}'{scale}, {depth} hidden layers of 64 — " + "; ".join(parts)
+        return _("init '{init}'{scale}, {depth} hidden layers of 64 — {ratios}").format(
+            init=init, scale=scale, depth=depth, ratios="; ".join(parts)
+        )
 
-    return base.WidgetPlot(controls, draw, "Gradient flow through depth", figsize=(10, 3.8), setup=setup)
+    return base.WidgetPlot(controls, draw, _("Gradient flow through depth"), figsize=(10, 3.8), setup=setup)
 
 
 # ---- dying ReLU ---------------------------------------------------------------------------------------------------
@@ -229,7 +238,10 @@ def plot_dying_relu(ax, results: dict) -> None:
     kernel = np.ones(20) / 20
     for (hidden, shift), r in results.items():
         smooth = np.convolve(r.step_loss, kernel, mode="valid")
-        label = f"{LABELS[hidden]}, " + (f"biases shifted by −{shift:g}" if shift else "no shift")
+        if shift:
+            label = figure_text("{name}, biases shifted by −{shift:g}").format(name=LABELS[hidden], shift=shift)
+        else:
+            label = figure_text("{name}, no shift").format(name=LABELS[hidden])
         ax.plot(
             np.arange(20, r.step_loss.size + 1),
             smooth,
@@ -240,9 +252,9 @@ def plot_dying_relu(ax, results: dict) -> None:
             markersize=4,
             label=label,
         )
-    ax.set_xlabel("step (mini-batch of 32)")
-    ax.set_ylabel("mini-batch loss L (mean of 20 steps)")
-    ax.set_title("training with Adam after shifting the hidden biases down")
+    ax.set_xlabel(figure_text("step (mini-batch of 32)"))
+    ax.set_ylabel(figure_text("mini-batch loss L (mean of 20 steps)"))
+    ax.set_title(figure_text("training with Adam after shifting the hidden biases down"))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, ncol=2, loc="center right")
 

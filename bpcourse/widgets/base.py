@@ -25,12 +25,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..formatting import number  # noqa: F401  (re-exported: the widgets format with it)
+from ..i18n import N_, _
 from ..plots import course_style
 
 DPI = 80
 CONTROL_WIDTH = "340px"  # every slider and dropdown: label + a track of ≥ 150 px + readout
 LABEL_WIDTH = "125px"  # a longer label is cut with an ellipsis; its full text is the tooltip
 BUSY_AFTER_S = 0.15  # a redraw expected to take longer shows a busy state first
+# what a saved widget plot says where no widget can show (GitHub, nbviewer), and its reset button's label
+TEXT_FALLBACK = N_("{title} (interactive: run the cell in JupyterLab to use the controls)")
+RESET_LABEL = N_("reset")
 
 
 class WidgetPlot:
@@ -43,7 +47,7 @@ class WidgetPlot:
         artists and updates them in place (``line.set_data``…): about 4× faster than
         re-creating axes, which is how redraws stay under 100 ms. The layout is computed
         once on the first draw and then frozen. Without it, ``draw`` gets a cleared figure.
-    title : a short description; it is the text fallback of the saved output.
+    title : a short description, already in the learner's language; it is the text fallback of the saved output.
     busy : optional ``busy(**values) -> str | None``: for settings whose redraw is slow (e.g. a
         first visit that trains a network), the message to show while it works ("training…").
         The status line shows it and the figure dims until the new one is drawn.
@@ -84,9 +88,9 @@ class WidgetPlot:
         self.reset_button = None
         if reset and self.controls:
             self.reset_button = W.Button(
-                description="reset",
+                description=_(RESET_LABEL),
                 icon="undo",
-                tooltip="restore every control to its default",
+                tooltip=_("restore every control to its default"),
                 layout=W.Layout(width="90px"),
             )
             self.reset_button.on_click(lambda _: self.reset())
@@ -162,7 +166,7 @@ class WidgetPlot:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
-        bundle["text/plain"] = f"{self.title} (interactive: run the cell in JupyterLab to use the controls)"
+        bundle["text/plain"] = _(TEXT_FALLBACK).format(title=self.title)
         return bundle
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import activations, datasets
+from ..i18n import N_, _, figure_text
 from ..network import MLP
 from ..plots import BLUE, VERMILLION
 from ..train import DIVERGENCE_FACTOR
@@ -47,7 +48,7 @@ LRS = tuple(float(round(10.0**e, 6)) for e in LOG10_LRS)  # 0.01, 0.031623, 0.1,
 COLORS = {False: VERMILLION, True: BLUE}
 MARKERS = {False: "s", True: "o"}
 LINESTYLES = {False: "--", True: "-"}
-LABELS = {False: "without batch norm", True: "with batch norm"}
+LABELS = {False: N_("without batch norm"), True: N_("with batch norm")}  # translated where shown
 
 
 class BNRun(NamedTuple):
@@ -271,10 +272,22 @@ def layer_stats(depth: int, batchnorm: bool, seed: int = 0) -> LayerStats:
 def _status(run: BNRun, bn: bool, depth: int) -> str:
     ratio = run.grad_norms[0] / run.grad_norms[-1]
     loss = run.step_loss[-1]
-    note = " (still guessing: ln 10 ≈ 2.3 is the loss of a uniform guess)" if loss > 2.2 else ""
-    return (
-        f"{LABELS[bn]}: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = {base.number(ratio)} (layer 1 against layer {depth + 1}), "
-        f"final loss {base.number(loss)}{note}, training accuracy {run.train_accuracy:.1%}"
+    if loss > 2.2:
+        template = _(
+            "{name}: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = {ratio} (layer 1 against layer {last}), final loss {loss} "
+            "(still guessing: ln 10 ≈ 2.3 is the loss of a uniform guess), training accuracy {accuracy:.1%}"
+        )
+    else:
+        template = _(
+            "{name}: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = {ratio} (layer 1 against layer {last}), final loss {loss}, "
+            "training accuracy {accuracy:.1%}"
+        )
+    return template.format(
+        name=_(LABELS[bn]),
+        ratio=base.number(ratio),
+        last=depth + 1,
+        loss=base.number(loss),
+        accuracy=run.train_accuracy,
     )
 
 
@@ -284,19 +297,23 @@ def batchnorm_demo() -> base.WidgetPlot:
     Every setting of the sliders is in the stored ``table()``, so a change only redraws (well under 0.2 s)."""
     controls = {
         "depth": base.slider(
-            "sigmoid layers",
+            _("sigmoid layers"),
             8,
             DEPTHS[0],
             DEPTHS[-1],
             DEPTHS[1] - DEPTHS[0],
-            tooltip="hidden sigmoid layers of width 32",
+            tooltip=_("hidden sigmoid layers of width 32"),
         ),
+        # the values stay English (draw compares them with LABELS); the shown labels are translated
         "show": base.dropdown(
-            "show", ["both", LABELS[False], LABELS[True]], "both", tooltip="which of the two networks to draw"
+            _("show"),
+            [(_("both"), "both"), *((_(LABELS[bn]), LABELS[bn]) for bn in (False, True))],
+            "both",
+            tooltip=_("which of the two networks to draw"),
         ),
         # one stop per rate of LRS; the readout is base.number(α), as in the status line
         "lr": log_slider(
-            "SGD rate α", 0.1, LOG10_LRS, tooltip="learning rate α of plain SGD, the same for both networks"
+            _("SGD rate α"), 0.1, LOG10_LRS, tooltip=_("learning rate α of plain SGD, the same for both networks")
         ),
     }
 
@@ -305,26 +322,28 @@ def batchnorm_demo() -> base.WidgetPlot:
         norms, losses = {}, {}
         for bn in (False, True):
             (norms[bn],) = ax_norm.semilogy(
-                [], [], marker=MARKERS[bn], ls=LINESTYLES[bn], color=COLORS[bn], label=LABELS[bn]
+                [], [], marker=MARKERS[bn], ls=LINESTYLES[bn], color=COLORS[bn], label=figure_text(LABELS[bn])
             )
-            (losses[bn],) = ax_loss.plot([], [], ls=LINESTYLES[bn], color=COLORS[bn], lw=1.2, label=LABELS[bn])
-        ax_norm.set_xlabel("layer l (1 = next to the input)")
-        ax_norm.set_ylabel(r"$\|\partial L / \partial W^l\|$ at step 1 (log)")
-        ax_norm.set_title("gradient norm per layer")
+            (losses[bn],) = ax_loss.plot(
+                [], [], ls=LINESTYLES[bn], color=COLORS[bn], lw=1.2, label=figure_text(LABELS[bn])
+            )
+        ax_norm.set_xlabel(figure_text("layer l (1 = next to the input)"))
+        ax_norm.set_ylabel(figure_text(r"$\|\partial L / \partial W^l\|$ at step 1 (log)"))
+        ax_norm.set_title(figure_text("gradient norm per layer"))
         ax_norm.set_ylim(1e-7, 10)
         ax_norm.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_norm.yaxis.set_major_locator(LogLocator(base=10, numticks=5))  # few labels: text layout is costly
         ax_norm.yaxis.set_minor_locator(NullLocator())
-        ax_loss.set_xlabel("step (mini-batch of 64)")
-        ax_loss.set_ylabel("mini-batch loss L (cross-entropy)")
-        ax_loss.set_title(f"training on {M_TRAIN} digits, {EPOCHS} epochs")
+        ax_loss.set_xlabel(figure_text("step (mini-batch of 64)"))
+        ax_loss.set_ylabel(figure_text("mini-batch loss L (cross-entropy)"))
+        ax_loss.set_title(figure_text("training on {m} digits, {epochs} epochs").format(m=M_TRAIN, epochs=EPOCHS))
         ax_loss.set_xlim(0, EPOCHS * -(-M_TRAIN // BATCH))
         ax_loss.set_ylim(0, 2.6)
         ax_loss.axhline(np.log(10), color="k", lw=0.8, ls=":")
         ax_loss.text(
             60,
             np.log(10) + 0.1,
-            "ln 10: the loss of guessing",
+            figure_text("ln 10: the loss of guessing"),
             fontsize=8,
             ha="center",
             bbox=dict(facecolor="white", edgecolor="none", alpha=0.8),
@@ -351,16 +370,22 @@ def batchnorm_demo() -> base.WidgetPlot:
             a["losses"][bn].set_data(np.arange(1, run.step_loss.size + 1), run.step_loss)
             notes.append(_status(run, bn, int(depth)))
         a["backdrop"].update()
-        return f"α = {base.number(lr)}, {int(depth)} hidden sigmoid layers:<br>" + "<br>".join(notes)
+        head = _("α = {lr}, {depth} hidden sigmoid layers:").format(lr=base.number(lr), depth=int(depth))
+        return head + "<br>" + "<br>".join(notes)
 
     def busy(depth, show, lr):
         # the sliders' settings are all stored; anything else (a changed slider range) trains first
         if (int(depth), float(round(lr, 6))) not in {(d, r) for d in DEPTHS for r in LRS}:
-            return "training the two networks (a few seconds)…"
+            return _("training the two networks (a few seconds)…")
         return None
 
     return base.WidgetPlot(
-        controls, draw, "Batch normalization in a deep sigmoid network", figsize=(10, 3.8), setup=setup, busy=busy
+        controls,
+        draw,
+        _("Batch normalization in a deep sigmoid network"),
+        figsize=(10, 3.8),
+        setup=setup,
+        busy=busy,
     )
 
 

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.ticker import NullLocator
 
+from ..i18n import _, figure_text
 from ..network import MLP
 from ..plots import BLUE, VERMILLION
 from ._speed import blas_single_thread
@@ -95,14 +96,14 @@ def kb(n_bytes: float) -> str:
 def cache_memory(depth: int = 4, m: int = 64, width: int = 64, batchnorm: str = "off") -> WidgetPlot:
     """Bars: per layer, cache bytes next to parameter bytes; right: both totals against the batch size m."""
     controls = {
-        "depth": slider("depth L", depth, 1, MAX_DEPTH, 1, tooltip="number of layers with weights"),
-        "m": dropdown("batch size m", BATCHES, m, tooltip="number of examples (columns) in one forward pass"),
-        "width": dropdown("width n", WIDTHS, width, tooltip="units of the input and of every hidden layer"),
+        "depth": slider(_("depth L"), depth, 1, MAX_DEPTH, 1, tooltip=_("number of layers with weights")),
+        "m": dropdown(_("batch size m"), BATCHES, m, tooltip=_("number of examples (columns) in one forward pass")),
+        "width": dropdown(_("width n"), WIDTHS, width, tooltip=_("units of the input and of every hidden layer")),
         "batchnorm": dropdown(
-            "batch norm",
-            ["off", "on"],
+            _("batch norm"),
+            [(_("off"), "off"), (_("on"), "on")],  # the values stay English, the labels are translated
             batchnorm,
-            tooltip="batch norm in the hidden layers: it caches ẑ and 1/√(σ² + ε)",
+            tooltip=_("batch norm in the hidden layers: it caches ẑ and 1/√(σ² + ε)"),
         ),
     }
 
@@ -110,23 +111,28 @@ def cache_memory(depth: int = 4, m: int = 64, width: int = 64, batchnorm: str = 
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
         layers = np.arange(1, MAX_DEPTH + 1)
         bars_c = ax.bar(
-            layers - 0.2, np.zeros(MAX_DEPTH), 0.4, color=VERMILLION, hatch="//", label="caches (kept for backward)"
+            layers - 0.2,
+            np.zeros(MAX_DEPTH),
+            0.4,
+            color=VERMILLION,
+            hatch="//",
+            label=figure_text("caches (kept for backward)"),
         )
-        bars_p = ax.bar(layers + 0.2, np.zeros(MAX_DEPTH), 0.4, color=BLUE, label="parameters W, b")
-        ax.set_xlabel("layer l")
+        bars_p = ax.bar(layers + 0.2, np.zeros(MAX_DEPTH), 0.4, color=BLUE, label=figure_text("parameters W, b"))
+        ax.set_xlabel(figure_text("layer l"))
         ax.set_ylabel("kB")
         ax.set_ylim(0.1, 10.0)  # positive limits before the log scale (the bars start at height 0)
         ax.set_yscale("log")
         ax.set_xticks(layers)
         ax.legend(fontsize=8, loc="upper right")
         ax.grid(True, axis="y", alpha=0.3)
-        (line_c,) = ax2.plot(BATCHES, np.ones(len(BATCHES)), "o-", color=VERMILLION, label="caches")
-        (line_p,) = ax2.plot(BATCHES, np.ones(len(BATCHES)), "s--", color=BLUE, label="parameters")
-        (dot,) = ax2.plot([1], [1], "o", ms=12, mfc="none", mec="k", label="this setting")
+        (line_c,) = ax2.plot(BATCHES, np.ones(len(BATCHES)), "o-", color=VERMILLION, label=figure_text("caches"))
+        (line_p,) = ax2.plot(BATCHES, np.ones(len(BATCHES)), "s--", color=BLUE, label=figure_text("parameters"))
+        (dot,) = ax2.plot([1], [1], "o", ms=12, mfc="none", mec="k", label=figure_text("this setting"))
         ax2.set_xscale("log")
         ax2.set_yscale("log")
-        ax2.set_xlabel("batch size m")
-        ax2.set_ylabel("total kB")
+        ax2.set_xlabel(figure_text("batch size m"))
+        ax2.set_ylabel(figure_text("total kB"))
         ax2.legend(fontsize=8, loc="upper left")
         ax2.grid(True, alpha=0.3)
         for a in (ax, ax2):  # no minor ticks: on log axes they are most of the drawing time
@@ -152,22 +158,29 @@ def cache_memory(depth: int = 4, m: int = 64, width: int = 64, batchnorm: str = 
         dot.set_data([m], [mem.cache / 1000])
         values = [t.cache / 1000 for t in totals] + [mem.params / 1000]
         ax2.set_ylim(min(values) / 2, max(values) * 4)
-        title.set_text(f"per layer: L = {depth}, n = {width}, m = {m}" + (", batch norm" if bn else ""))
-        title2.set_text(f"totals against m (L = {depth}, n = {width})")
+        if bn:
+            heading = figure_text("per layer: L = {depth}, n = {width}, m = {m}, batch norm")
+        else:
+            heading = figure_text("per layer: L = {depth}, n = {width}, m = {m}")
+        title.set_text(heading.format(depth=depth, width=width, m=m))
+        title2.set_text(figure_text("totals against m (L = {depth}, n = {width})").format(depth=depth, width=width))
         ratio = mem.cache / mem.params
         even = next((b for b, t in zip(BATCHES, totals, strict=True) if t.cache >= t.params), None)
-        where = (
-            f"of the batch sizes shown, the caches are the larger from m = {even} on"
-            if even
-            else "the parameters stay the larger up to m = 1024"
-        )
-        return (
-            f"<b>{kb(mem.cache)} of caches, {kb(mem.params)} of parameters ({ratio:.3g}×).</b> "
-            f"The caches grow with m, the parameters do not: {where}. Counted with .nbytes."
-        )
+        if even:
+            template = _(
+                "<b>{cache} of caches, {params} of parameters ({ratio:.3g}×).</b> The caches grow with m, the "
+                "parameters do not: of the batch sizes shown, the caches are the larger from m = {even} on. "
+                "Counted with .nbytes."
+            )
+        else:
+            template = _(
+                "<b>{cache} of caches, {params} of parameters ({ratio:.3g}×).</b> The caches grow with m, the "
+                "parameters do not: the parameters stay the larger up to m = 1024. Counted with .nbytes."
+            )
+        return template.format(cache=kb(mem.cache), params=kb(mem.params), ratio=ratio, even=even)
 
     return WidgetPlot(
-        controls, draw, title="Memory of the caches versus the parameters", figsize=(11, 3.8), setup=setup
+        controls, draw, title=_("Memory of the caches versus the parameters"), figsize=(11, 3.8), setup=setup
     )
 
 

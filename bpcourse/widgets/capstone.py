@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import datasets, optim
 from ..errors import skip_checks
+from ..i18n import _, figure_text
 from ..network import MLP
 from ..plots import BAD, GOOD, NEUTRAL
 from ..train import train
@@ -64,9 +65,13 @@ def plot_confusion(ax, C: np.ndarray) -> None:
                 )
     ax.set_xticks(range(k))
     ax.set_yticks(range(k))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    ax.set_title(f"confusion matrix: {int(np.trace(C))} of {int(C.sum())} correct")
+    ax.set_xlabel(figure_text("predicted digit"))
+    ax.set_ylabel(figure_text("true digit"))
+    ax.set_title(
+        figure_text("confusion matrix: {correct} of {total} correct").format(
+            correct=int(np.trace(C)), total=int(C.sum())
+        )
+    )
 
 
 def show_digits(fig, X, titles, ncols: int = 10) -> None:
@@ -84,8 +89,9 @@ def show_digits(fig, X, titles, ncols: int = 10) -> None:
 def show_misclassified(fig, X, y_true, y_pred, ncols: int = 8) -> int:
     """Show every misclassified column of X (64, m) titled 'true t → pred p'; returns how many there are."""
     wrong = np.flatnonzero(np.asarray(y_true) != np.asarray(y_pred))
-    show_digits(fig, X[:, wrong], [f"true {y_true[i]} → {y_pred[i]}" for i in wrong], ncols)
-    fig.suptitle(f"the {wrong.size} misclassified test digits (true label → predicted)")
+    label = figure_text("true {true} → {predicted}")
+    show_digits(fig, X[:, wrong], [label.format(true=y_true[i], predicted=y_pred[i]) for i in wrong], ncols)
+    fig.suptitle(figure_text("the {n} misclassified test digits (true label → predicted)").format(n=wrong.size))
     return int(wrong.size)
 
 
@@ -120,12 +126,12 @@ def digit_browser(net=None, X=None, y=None) -> base.WidgetPlot:
     controls = {
         "only_mistakes": base.W.Checkbox(
             value=True,
-            description="only mistakes",
-            tooltip="step through the misclassified test digits only",
+            description=_("only mistakes"),
+            tooltip=_("step through the misclassified test digits only"),
             indent=False,
             layout=base.W.Layout(width="150px"),
         ),
-        "index": base.slider("digit", 1, 1, max(start.size, 1), 1, tooltip="which digit of those shown, from 1"),
+        "index": base.slider(_("digit"), 1, 1, max(start.size, 1), 1, tooltip=_("which digit of those shown, from 1")),
     }
     made = {}
 
@@ -150,20 +156,20 @@ def digit_browser(net=None, X=None, y=None) -> base.WidgetPlot:
         bars = ax_p.bar(range(10), np.zeros(10), color=NEUTRAL, edgecolor="black", linewidth=0.6)
         ax_p.set_xticks(range(10))
         ax_p.set_ylim(0, 1.05)
-        ax_p.set_xlabel("digit k")
-        ax_p.set_ylabel(r"predicted probability $\hat y_k$")
+        ax_p.set_xlabel(figure_text("digit k"))
+        ax_p.set_ylabel(figure_text(r"predicted probability $\hat y_k$"))
         ax_p.grid(True, axis="y", alpha=0.3)
         from matplotlib.patches import Patch
 
         ax_p.legend(
             handles=[
-                Patch(facecolor=GOOD, edgecolor="black", label="true digit"),
-                Patch(facecolor=BAD, edgecolor="black", hatch="///", label="wrong prediction"),
+                Patch(facecolor=GOOD, edgecolor="black", label=figure_text("true digit")),
+                Patch(facecolor=BAD, edgecolor="black", hatch="///", label=figure_text("wrong prediction")),
             ],
             fontsize=8,
             loc="upper right",
         )
-        ax_p.set_title("softmax output of the network")
+        ax_p.set_title(figure_text("softmax output of the network"))
         return dict(ax_img=ax_img, ax_p=ax_p, img=img, bars=bars)
 
     def draw(a, only_mistakes, index):
@@ -176,16 +182,27 @@ def digit_browser(net=None, X=None, y=None) -> base.WidgetPlot:
             true, wrong = k == y[i], k == pred[i] != y[i]
             bar.set_facecolor(GOOD if true else BAD if wrong else NEUTRAL)
             bar.set_hatch("///" if wrong else None)
-        verdict = "correct" if pred[i] == y[i] else "wrong"
-        a["ax_img"].set_title(f"test digit {i}: true {y[i]}, predicted {pred[i]} ({verdict})")
-        what = "misclassified digit" if shown is mistakes else "test digit"
-        return (
-            f"{what} #{k_shown} of {shown.size} (test digit {i}: probability {P[pred[i], i]:.2f} for {pred[i]}); "
-            f"{mistakes.size} of {X.shape[1]} test digits are misclassified"
+        if pred[i] == y[i]:
+            heading = figure_text("test digit {i}: true {true}, predicted {predicted} (correct)")
+        else:
+            heading = figure_text("test digit {i}: true {true}, predicted {predicted} (wrong)")
+        a["ax_img"].set_title(heading.format(i=i, true=y[i], predicted=pred[i]))
+        if shown is mistakes:
+            template = _(
+                "misclassified digit #{k} of {n} (test digit {i}: probability {p:.2f} for {predicted}); "
+                "{wrong} of {total} test digits are misclassified"
+            )
+        else:
+            template = _(
+                "test digit #{k} of {n} (test digit {i}: probability {p:.2f} for {predicted}); "
+                "{wrong} of {total} test digits are misclassified"
+            )
+        return template.format(
+            k=k_shown, n=shown.size, i=i, p=P[pred[i], i], predicted=pred[i], wrong=mistakes.size, total=X.shape[1]
         )
 
     made["plot"] = base.WidgetPlot(
-        controls, draw, "Test digits and the network's probabilities", figsize=(9, 3.4), setup=setup
+        controls, draw, _("Test digits and the network's probabilities"), figsize=(9, 3.4), setup=setup
     )
     return made["plot"]
 
@@ -226,7 +243,7 @@ def train_many(
     if progress and bar is None:
         from tqdm.auto import tqdm
 
-        with tqdm(total=epochs, desc="training", unit="epoch") as own:
+        with tqdm(total=epochs, desc=_("training"), unit=_("epoch")) as own:
             return train_many(hidden, optimizer, lrs, seeds, X, Y, X_eval, y_eval, epochs, batch_size, sizes, own)
     lrs, seeds = [float(a) for a in lrs], [int(s) for s in seeds]
     n_lr, n_seed, L, m = len(lrs), len(seeds), len(sizes) - 1, X.shape[1]
@@ -319,7 +336,7 @@ def train_many(
                         tmp /= 1 - B1**t  # m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ)
                         tmp *= alpha
                         P[k] -= tmp  # θ ← θ − α m̂/(√v̂ + ε)
-            _, Zs = forward(np.broadcast_to(X_eval, (R, *X_eval.shape)))
+            Zs = forward(np.broadcast_to(X_eval, (R, *X_eval.shape)))[1]
             Z = Zs[-1]
             ok = np.isfinite(Z).all(axis=(1, 2))
             acc[:, epoch] = np.where(ok, (Z.argmax(axis=1) == y_eval).mean(axis=1), np.nan)  # argmax of softmax = of Z
@@ -348,9 +365,9 @@ class Ablation:
         """
         a = 100 * self.acc[i][j, :, epoch - 1]
         if not np.isfinite(a).all():
-            return "diverged"
+            return _("diverged")
         if a.mean() < NEAR_CHANCE:
-            return f"below {NEAR_CHANCE:.0f}"
+            return _("below {bound:.0f}").format(bound=NEAR_CHANCE)
         return f"{a.mean():.1f} ± {a.std(ddof=1):.1f}"
 
 
@@ -360,7 +377,7 @@ def ablation(X, Y, X_eval, y_eval, seeds=range(5), epochs: int = 10, recipes=ABL
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs * len(recipes), desc="ablation", unit="epoch")
+        bar = tqdm(total=epochs * len(recipes), desc=_("ablation"), unit=_("epoch"))
     acc = [train_many(h, o, lrs, seeds, X, Y, X_eval, y_eval, epochs, bar=bar) for _, h, o, lrs in recipes]
     if bar is not None:
         bar.close()

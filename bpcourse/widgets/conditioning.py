@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import optim
+from ..i18n import N_, _, figure_text
 from ._speed import Backdrop
 from .base import WidgetPlot, number, slider
 
@@ -53,7 +54,7 @@ def run_gd(kappa: float, lr: float, steps: int = 500, x0=X0) -> tuple[np.ndarray
     opt = optim.SGD(lr=lr)
     params = {"x": x}
     path, values = [x.copy()], [quadratic(x, kappa)]
-    for _ in range(steps):
+    for _step in range(steps):
         opt.step(params, {"x": gradient(x, kappa)})
         path.append(x.copy())
         values.append(quadratic(x, kappa))
@@ -111,12 +112,12 @@ def plot_steps_vs_kappa(ax, table: dict) -> None:
     """Log-log plot of the steps-to-tolerance table, with a line ∝ κ for comparison."""
     k = np.array(table["kappa"], dtype=float)
     ax.loglog(k, table["one_over_kappa"], "s-", color="C1", label=r"$\alpha = 1/\kappa$")
-    ax.loglog(k, table["best"], "o-", color="C0", label=r"best fixed $\alpha = 2/(1+\kappa)$")
+    ax.loglog(k, table["best"], "o-", color="C0", label=figure_text(r"best fixed $\alpha = 2/(1+\kappa)$"))
     ref = np.array(table["best"], dtype=float)[-1] * k / k[-1]
     ax.loglog(k, ref, ":", color="gray", label=r"$\propto \kappa$")
-    ax.set_xlabel(r"condition number $\kappa$")
-    ax.set_ylabel(r"steps until $f \leq 10^{-6} f(x_0)$")
-    ax.set_title("Gradient descent: steps grow with the condition number")
+    ax.set_xlabel(figure_text(r"condition number $\kappa$"))
+    ax.set_ylabel(figure_text(r"steps until $f \leq 10^{-6} f(x_0)$"))
+    ax.set_title(figure_text("Gradient descent: steps grow with the condition number"))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=8)
 
@@ -131,10 +132,17 @@ def conditioning(steps: int = 300) -> WidgetPlot:
     r"""κ and the learning rate (as α·κ, stable below 2) → the path on the contours of f and f against step."""
     controls = {
         "kappa": slider(
-            "condition no. κ", 20.0, 0, 3, 0.1, fmt=".0f", log=True, tooltip="condition number κ = λ_max/λ_min of f"
+            _("condition no. κ"),
+            20.0,
+            0,
+            3,
+            0.1,
+            fmt=".0f",
+            log=True,
+            tooltip=_("condition number κ = λ_max/λ_min of f"),
         ),
         "lr_times_kappa": slider(
-            "α·κ", 1.8, 0.1, 2.2, 0.05, tooltip="the learning rate α times κ: gradient descent is stable below 2"
+            "α·κ", 1.8, 0.1, 2.2, 0.05, tooltip=_("the learning rate α times κ: gradient descent is stable below 2")
         ),
     }
 
@@ -153,15 +161,15 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         ax_p.set_xlim(-9, 9)
         ax_p.set_ylim(-4, 4)
         ax_p.set_aspect("equal")  # true proportions: the valley really is narrow
-        ax_p.set_xlabel("$x_1$ (flat direction)")
-        ax_p.set_ylabel("$x_2$ (steep direction)")
+        ax_p.set_xlabel(figure_text("$x_1$ (flat direction)"))
+        ax_p.set_ylabel(figure_text("$x_2$ (steep direction)"))
         (curve,) = ax_f.semilogy([], [], color="C3")
-        ax_f.axhline(TOL, color="gray", lw=0.8, ls=":", label="tolerance $10^{-6}$")
+        ax_f.axhline(TOL, color="gray", lw=0.8, ls=":", label=figure_text("tolerance $10^{-6}$"))
         ax_f.legend(fontsize=8, loc="upper right")
         ax_f.set_xlim(0, steps)
         ax_f.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost redraw time and add little
-        ax_f.set_xlabel("step")
-        ax_f.set_ylabel("$f(x)\\,/\\,f(x_0)$ (log scale)")
+        ax_f.set_xlabel(figure_text("step"))
+        ax_f.set_ylabel(figure_text("$f(x)\\,/\\,f(x_0)$ (log scale)"))
         ax_f.grid(True, which="major", alpha=0.3)
         # Blitting: the contour panel's axes (fixed limits) and the step axis are pasted from a buffer;
         # the f axis follows the run and is drawn each time
@@ -182,26 +190,37 @@ def conditioning(steps: int = 300) -> WidgetPlot:
         finite = rel[np.isfinite(rel) & (rel > 0)]
         a["ax_f"].set_ylim(max(min(finite.min(), TOL) / 3, 1e-12), max(finite.max() * 3, 10))
         lr = lr_times_kappa / kappa
-        a["ax_p"].set_title(f"κ = {kappa:.0f}, α = {number(lr)}: path of the first {len(path) - 1} steps", fontsize=10)
+        a["ax_p"].set_title(
+            figure_text("κ = {kappa:.0f}, α = {lr}: path of the first {n} steps").format(
+                kappa=kappa, lr=number(lr), n=len(path) - 1
+            ),
+            fontsize=10,
+        )
+        # the same sentence is the status line (a message) and the title of the f panel (figure text)
         if len(values) <= steps and values[-1] > values[0]:
-            status = f"diverged after {len(values) - 1} steps: α·κ = {lr_times_kappa:.2f} > 2"
+            outcome = N_("diverged after {n} steps: α·κ = {c:.2f} > 2")
+            fields = dict(n=len(values) - 1, c=lr_times_kappa)
         else:
             below = np.nonzero(values <= TOL * f0)[0]
-            status = (
-                f"reached f ≤ 1e-6·f(x0) in {below[0]} steps"
-                if below.size
-                else f"not there after {steps} steps: f/f(x0) = {number(values[-1] / f0, 2)}"
-            )
-        a["ax_f"].set_title(status, fontsize=10)
+            if below.size:
+                outcome, fields = N_("reached f ≤ 1e-6·f(x0) in {n} steps"), dict(n=below[0])
+            else:
+                outcome = N_("not there after {n} steps: f/f(x0) = {ratio}")
+                fields = dict(n=steps, ratio=number(values[-1] / f0, 2))
+        a["ax_f"].set_title(figure_text(outcome).format(**fields), fontsize=10)
         a["backdrop"].update()
         flat, steep = 1.0 - lr, 1.0 - lr_times_kappa
-        why = f". Each step multiplies x₁ by 1 − α = {number(flat)} and x₂ by 1 − ακ = {number(steep)}"
         if steep < 0:
-            why += ": a negative factor flips x₂ across the valley at every step, the zig-zag"
-        return status + why + "."
+            why = _(
+                "{outcome}. Each step multiplies x₁ by 1 − α = {flat} and x₂ by 1 − ακ = {steep}: a negative factor "
+                "flips x₂ across the valley at every step, the zig-zag."
+            )
+        else:
+            why = _("{outcome}. Each step multiplies x₁ by 1 − α = {flat} and x₂ by 1 − ακ = {steep}.")
+        return why.format(outcome=_(outcome).format(**fields), flat=number(flat), steep=number(steep))
 
     return WidgetPlot(
-        controls, draw, "Gradient descent on an ill-conditioned quadratic", figsize=(10, 3.8), setup=setup
+        controls, draw, _("Gradient descent on an ill-conditioned quadratic"), figsize=(10, 3.8), setup=setup
     )
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache, partial
 import numpy as np
 
 from .. import datasets, gradcheck
+from ..i18n import N_, _, figure_text
 from ..network import MLP
 from ..plots import BLUE, BLUISH_GREEN, GREY, ORANGE, VERMILLION
 from ._speed import Backdrop, one_blas_thread
@@ -27,6 +28,7 @@ from .base import WidgetPlot, dropdown, log_slider, number
 
 LOG_EPS = np.arange(-14.0, 0.01, 0.25)  # the ε grid of the precomputed curves: 1e-14 … 1
 SCHEMES = ("centered", "forward")
+SCHEME_LABELS = {"centered": N_("centered"), "forward": N_("forward")}  # the dropdown's labels, translated when shown
 _FLOOR = 1e-17  # a relative error of exactly 0 is drawn here, so the log axis can show it
 
 
@@ -144,21 +146,36 @@ def explain(eps: float, err: float, errs: np.ndarray, scheme: str) -> str:
     trunc = errs[np.searchsorted(LOG_EPS, -1.0)] * (eps / 1e-1) ** p
     round_off = errs[np.searchsorted(LOG_EPS, -12.0)] * (1e-12 / eps)
     k = int(np.argmin(errs))
-    bottom = f"the bottom of this weight's V is {number(errs[k], 2)}, at ε = {number(10.0 ** LOG_EPS[k])}"
-    text = f"ε = {number(eps)}: relative error {number(err, 2)}. "
+    fields = dict(
+        eps=number(eps),
+        err=number(err, 2),
+        bottom=number(errs[k], 2),
+        bottom_eps=number(10.0 ** LOG_EPS[k]),
+        order="ε²" if p == 2 else "ε",
+    )
     if err <= _FLOOR:
-        return text + f"The estimate equals backprop's value to the last bit: round-off happened to cancel; {bottom}."
-    if trunc > 10 * round_off:
-        return text + (
-            f"Truncation dominates: the secant through the two points is not the tangent, and its error shrinks "
-            f"like {'ε²' if p == 2 else 'ε'} as ε shrinks; {bottom}."
+        template = _(
+            "ε = {eps}: relative error {err}. The estimate equals backprop's value to the last bit: round-off "
+            "happened to cancel; the bottom of this weight's V is {bottom}, at ε = {bottom_eps}."
         )
-    if round_off > 10 * trunc:
-        return text + (
-            "Round-off dominates: the two losses agree in almost all their digits, so their rounding (about "
-            f"1e-16·|L|), divided by the step, swamps their difference and grows like 1/ε; {bottom}."
+    elif trunc > 10 * round_off:
+        template = _(
+            "ε = {eps}: relative error {err}. Truncation dominates: the secant through the two points is not the "
+            "tangent, and its error shrinks like {order} as ε shrinks; the bottom of this weight's V is {bottom}, "
+            "at ε = {bottom_eps}."
         )
-    return text + f"Near the bottom of the V, where truncation and round-off are about equal: {bottom}."
+    elif round_off > 10 * trunc:
+        template = _(
+            "ε = {eps}: relative error {err}. Round-off dominates: the two losses agree in almost all their digits, "
+            "so their rounding (about 1e-16·|L|), divided by the step, swamps their difference and grows like 1/ε; "
+            "the bottom of this weight's V is {bottom}, at ε = {bottom_eps}."
+        )
+    else:
+        template = _(
+            "ε = {eps}: relative error {err}. Near the bottom of the V, where truncation and round-off are about "
+            "equal: the bottom of this weight's V is {bottom}, at ε = {bottom_eps}."
+        )
+    return template.format(**fields)
 
 
 def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
@@ -167,13 +184,16 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
     ex = explorer or FDExplorer(precompute=True)
     controls = {
         "weight": dropdown(
-            "weight w", ex.labels, ex.labels[0], tooltip="the weight or bias w whose ∂L/∂w is estimated"
+            _("weight w"), ex.labels, ex.labels[0], tooltip=_("the weight or bias w whose ∂L/∂w is estimated")
         ),
-        "eps": log_slider("step ε", 1e-5, LOG_EPS, tooltip="step ε of the finite difference (log scale, 1e-14 … 1)"),
+        "eps": log_slider(
+            _("step ε"), 1e-5, LOG_EPS, tooltip=_("step ε of the finite difference (log scale, 1e-14 … 1)")
+        ),
         "scheme": dropdown(
-            "difference",
-            SCHEMES,
-            tooltip="centered: (L(w + ε) − L(w − ε)) / 2ε;  forward: (L(w + ε) − L(w)) / ε",
+            _("difference"),
+            [(_(SCHEME_LABELS[s]), s) for s in SCHEMES],  # the values stay the English names draw reads
+            SCHEMES[0],
+            tooltip=_("centered: (L(w + ε) − L(w − ε)) / 2ε;  forward: (L(w + ε) − L(w)) / ε"),
         ),
     }
     eps_grid = 10.0**LOG_EPS
@@ -182,10 +202,10 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         from matplotlib.ticker import MaxNLocator
 
         ax_err, ax_w = fig.subplots(1, 2, width_ratios=[1.25, 1])
-        (curve,) = ax_err.loglog(eps_grid, np.ones_like(eps_grid), color=BLUE, label="measured")
+        (curve,) = ax_err.loglog(eps_grid, np.ones_like(eps_grid), color=BLUE, label=figure_text("measured"))
         # the two guides differ in colour and side (truncation on the right, round-off on the left)
-        (trunc,) = ax_err.loglog([], [], "--", color=BLUISH_GREEN, lw=1, label="truncation ∝ ε²")
-        (round_,) = ax_err.loglog([], [], ":", color=ORANGE, lw=1.3, label="round-off ∝ 1/ε")
+        (trunc,) = ax_err.loglog([], [], "--", color=BLUISH_GREEN, lw=1, label=figure_text("truncation ∝ ε²"))
+        (round_,) = ax_err.loglog([], [], ":", color=ORANGE, lw=1.3, label=figure_text("round-off ∝ 1/ε"))
         vline = ax_err.axvline(1e-5, color="k", lw=0.8, alpha=0.6)
         (dot,) = ax_err.loglog([1e-5], [1.0], "o", color="k", ms=6)
         readout = ax_err.text(0.02, 0.03, "", transform=ax_err.transAxes, fontsize=8, va="bottom")
@@ -193,19 +213,19 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         ax_err.set_ylim(1e-17, 10)
         _sparse_log_ticks(ax_err.xaxis, [-14, -12, -10, -8, -6, -4, -2, 0])
         _sparse_log_ticks(ax_err.yaxis, [-16, -12, -8, -4, 0])
-        ax_err.set_xlabel("step ε")
-        ax_err.set_ylabel("relative error of the estimate")
+        ax_err.set_xlabel(figure_text("step ε"))
+        ax_err.set_ylabel(figure_text("relative error of the estimate"))
         ax_err.grid(True, which="major", alpha=0.3)
         legend = ax_err.legend(loc="upper center", fontsize=8)
         (loss_line,) = ax_w.plot([], [], color=BLUE, label="L(w)")
-        (tangent,) = ax_w.plot([], [], color=VERMILLION, lw=1.2, label="tangent: slope = backprop ∂L/∂w")
-        (secant,) = ax_w.plot([], [], "--", color="k", lw=1, label="secant of the finite difference")
+        (tangent,) = ax_w.plot([], [], color=VERMILLION, lw=1.2, label=figure_text("tangent: slope = backprop ∂L/∂w"))
+        (secant,) = ax_w.plot([], [], "--", color="k", lw=1, label=figure_text("secant of the finite difference"))
         (ends,) = ax_w.plot([], [], "o", color="k", ms=4)
         ax_w.xaxis.set_major_locator(MaxNLocator(5))  # few tick labels: text is most of a redraw's cost
         ax_w.yaxis.set_major_locator(MaxNLocator(5))
         ax_w.set_xlim(-1, 1)
-        ax_w.set_xlabel("change of w from its value $w_0$ (others fixed)")
-        ax_w.set_ylabel("loss L")
+        ax_w.set_xlabel(figure_text("change of w from its value $w_0$ (others fixed)"))
+        ax_w.set_ylabel(figure_text("loss L"))
         ax_w.legend(loc="upper center", fontsize=8)
         ax_w.grid(True, alpha=0.3)
         # Blitting: the error panel's axes (fixed limits) and the loss panel's x-axis are pasted from a
@@ -230,15 +250,20 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         anchor_l = 30 * errs[np.searchsorted(LOG_EPS, -12.0)]
         a["trunc"].set_data(eps_grid[right], anchor_r * (eps_grid[right] / 1e-1) ** p)
         a["round_"].set_data(eps_grid[left], anchor_l * (1e-12 / eps_grid[left]))
-        a["legend"].get_texts()[1].set_text("truncation ∝ ε²" if p == 2 else "truncation ∝ ε")
+        a["legend"].get_texts()[1].set_text(figure_text("truncation ∝ ε²") if p == 2 else figure_text("truncation ∝ ε"))
         g = ex.backprop(weight)
         fd = fd_estimate(ex.net, ex.X, ex.Y, weight, eps, scheme)
         err = max(scalar_rel_error(fd, g), _FLOOR)
         a["vline"].set_xdata([eps, eps])
         a["dot"].set_data([eps], [err])
         # 12 decimals on purpose: they show how many digits the two agree in
-        a["readout"].set_text(f"backprop: {g:+.12f}\nfinite difference: {fd:+.12f}\nrelative error: {number(err, 2)}")
-        a["ax_err"].set_title(f"{scheme} difference for {weight}", fontsize=10)
+        numbers = figure_text("backprop: {g:+.12f}\nfinite difference: {fd:+.12f}\nrelative error: {err}")
+        a["readout"].set_text(numbers.format(g=g, fd=fd, err=number(err, 2)))
+        if scheme == "centered":
+            heading = figure_text("centered difference for {weight}")
+        else:
+            heading = figure_text("forward difference for {weight}")
+        a["ax_err"].set_title(heading.format(weight=weight), fontsize=10)
         ws, Ls = ex.loss_slice(weight)
         w0 = ws[len(ws) // 2]
         dw = ws - w0  # plotted against the offset, so the x-axis (and its ticks) never change
@@ -259,11 +284,13 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
         a["ends"].set_data([lo - w0, eps], [L_lo, L_hi])
         span = Ls.max() - Ls.min()
         a["ax_w"].set_ylim(Ls.min() - 0.15 * span, Ls.max() + 0.35 * span)
-        a["ax_w"].set_title(f"L along {weight} around $w_0$ = {w0:+.3f}", fontsize=10)
+        a["ax_w"].set_title(
+            figure_text("L along {weight} around $w_0$ = {w0:+.3f}").format(weight=weight, w0=w0), fontsize=10
+        )
         a["backdrop"].update()
         return explain(eps, err, errs, scheme)
 
-    return WidgetPlot(controls, draw, "Finite differences vs backprop as ε shrinks", figsize=(9.5, 3.8), setup=setup)
+    return WidgetPlot(controls, draw, _("Finite differences vs backprop as ε shrinks"), figsize=(9.5, 3.8), setup=setup)
 
 
 # ---- the cost of a gradient: backprop against finite differences (claim C4) ------------------
@@ -271,7 +298,7 @@ def fd_epsilon(explorer: FDExplorer | None = None) -> WidgetPlot:
 
 def _median_seconds(fn, repeats: int) -> float:
     times = []
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -364,12 +391,18 @@ def time_backprop_vs_forward(widths=(256, 512, 1024), n_in: int = 16, n_out: int
 def plot_cost(ax, timings: dict) -> None:
     """Seconds per gradient against the number of parameters, log-log, for both methods."""
     n = timings["n_params"]
-    ax.loglog(n, timings["finite_diff"], "o-", color=VERMILLION, label="finite differences (2 losses per parameter)")
-    ax.loglog(n, timings["backprop"], "s-", color=BLUE, label="backprop (1 forward + 1 backward)")
-    ax.loglog(n, timings["forward"], ":", color=GREY, label="one forward pass + loss")
-    ax.set_xlabel("number of parameters")
-    ax.set_ylabel("seconds per full gradient (median)")
-    ax.set_title("The cost of one gradient")
+    ax.loglog(
+        n,
+        timings["finite_diff"],
+        "o-",
+        color=VERMILLION,
+        label=figure_text("finite differences (2 losses per parameter)"),
+    )
+    ax.loglog(n, timings["backprop"], "s-", color=BLUE, label=figure_text("backprop (1 forward + 1 backward)"))
+    ax.loglog(n, timings["forward"], ":", color=GREY, label=figure_text("one forward pass + loss"))
+    ax.set_xlabel(figure_text("number of parameters"))
+    ax.set_ylabel(figure_text("seconds per full gradient (median)"))
+    ax.set_title(figure_text("The cost of one gradient"))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
 

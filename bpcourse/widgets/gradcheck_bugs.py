@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from .. import activations, datasets, gradcheck, layers
+from ..i18n import N_, _, figure_text
 from ..network import MLP
 from ..plots import BAD, GOOD, NEUTRAL
 from ._speed import Backdrop
@@ -21,14 +22,15 @@ from .base import WidgetPlot, dropdown, log_slider, number
 
 # The code's dZ^l = ∂L/∂Z^l is Δ^l/m: the error terms of the m examples, divided by m once, at the start.
 # Keys and texts are plain text (the dropdown and the status line show them): Unicode, no TeX.
-CORRECT = "none (correct backprop)"
+# The keys are the dropdown's values (English in every language); both are translated where shown.
+CORRECT = N_("none (correct backprop)")
 BUGS = {
-    CORRECT: "every line as derived",
-    "dZᴸ: forgot the 1/m": "dZᴸ = Aᴸ − Y = Δᴸ instead of Δᴸ/m: every gradient is m times too large",
-    "BP1: sign flipped": "dZᴸ = (Y − Aᴸ)/m: every gradient points the wrong way",
-    "BP2: forgot ⊙ σ′(z)": "δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹: hidden layers' gradients are wrong, the last layer's are right",
-    "BP2: σ′ of a instead of z": "σ′(Aˡ) in place of σ′(Zˡ): a classic slip, hidden layers wrong",
-    "BP3: 1/m applied twice": "dbˡ = (1/m) Σ dZˡ although dZˡ = Δˡ/m already holds the 1/m: only biases wrong",
+    CORRECT: N_("every line as derived"),
+    N_("dZᴸ: forgot the 1/m"): N_("dZᴸ = Aᴸ − Y = Δᴸ instead of Δᴸ/m: every gradient is m times too large"),
+    N_("BP1: sign flipped"): N_("dZᴸ = (Y − Aᴸ)/m: every gradient points the wrong way"),
+    N_("BP2: forgot ⊙ σ′(z)"): N_("δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹: hidden layers' gradients are wrong, the last layer's are right"),
+    N_("BP2: σ′ of a instead of z"): N_("σ′(Aˡ) in place of σ′(Zˡ): a classic slip, hidden layers wrong"),
+    N_("BP3: 1/m applied twice"): N_("dbˡ = (1/m) Σ dZˡ although dZˡ = Δˡ/m already holds the 1/m: only biases wrong"),
 }
 PASS, FAIL = 1e-7, 1e-4  # below PASS: correct; above FAIL: certainly a bug
 H_EXPONENTS = range(-10, 0)  # the step slider: h = 1e-10 … 0.1
@@ -87,34 +89,75 @@ def explain(bug: str, h: float, errors: dict[str, float], correct: dict[str, flo
     worst = max(errors.values())
     verdict = "passes" if worst < PASS else "FAILS" if worst > FAIL else "is inconclusive"
     failing = [k for k, e in errors.items() if e >= PASS]
-    head = f"<b>{bug}</b>: {BUGS[bug]}. With h = {number(h)} the check {verdict}"
-    head += f" (worst relative error {number(worst, 2)})"
+    values = dict(bug=_(bug), what=_(BUGS[bug]), h=number(h), worst=number(worst, 2))
     if bug != CORRECT:
-        if verdict == "passes":
-            return head + "."
         spared = [k for k in errors if k not in failing]
-        text = head + f": {', '.join(failing)} off" + (f"; {', '.join(spared)} right." if spared else ".")
-        if correct is not None and max(correct.values()) >= PASS:
-            cause = "truncation (the secant is not the tangent)" if h > 1e-4 else "round-off"
-            text += (
-                f" But at h = {number(h)} even the correct backprop fails, from {cause}: only near h = 1e-5 does "
-                "the check tell the right lines from the wrong ones."
+        if verdict == "passes":
+            text = _("<b>{bug}</b>: {what}. With h = {h} the check passes (worst relative error {worst}).")
+        elif spared and verdict == "FAILS":
+            text = _(
+                "<b>{bug}</b>: {what}. With h = {h} the check FAILS (worst relative error {worst}): "
+                "{wrong} off; {right} right."
             )
+        elif spared:
+            text = _(
+                "<b>{bug}</b>: {what}. With h = {h} the check is inconclusive (worst relative error {worst}): "
+                "{wrong} off; {right} right."
+            )
+        elif verdict == "FAILS":
+            text = _("<b>{bug}</b>: {what}. With h = {h} the check FAILS (worst relative error {worst}): {wrong} off.")
+        else:
+            text = _(
+                "<b>{bug}</b>: {what}. With h = {h} the check is inconclusive (worst relative error {worst}): "
+                "{wrong} off."
+            )
+        text = text.format(**values, wrong=", ".join(failing), right=", ".join(spared))
+        if verdict != "passes" and correct is not None and max(correct.values()) >= PASS:
+            if h > 1e-4:
+                but = _(
+                    "{text} But at h = {h} even the correct backprop fails, from truncation (the secant is not the "
+                    "tangent): only near h = 1e-5 does the check tell the right lines from the wrong ones."
+                )
+            else:
+                but = _(
+                    "{text} But at h = {h} even the correct backprop fails, from round-off: only near h = 1e-5 does "
+                    "the check tell the right lines from the wrong ones."
+                )
+            text = but.format(text=text, h=number(h))
         return text
     if verdict == "passes":
-        return head + ": every array agrees with the finite differences to well below 1e-7."
-    size = "above 1e-4" if verdict == "FAILS" else "between 1e-7 and 1e-4"
-    if h > 1e-4:
-        return head + (
-            ", although the code is right: the centered difference measures a secant, not the tangent, and its "
-            f"error grows like h² (about h²·L‴/6); at h = {number(h)} that error alone is {size}. "
-            "Around h = 1e-5 the check passes."
+        text = _(
+            "<b>{bug}</b>: {what}. With h = {h} the check passes (worst relative error {worst}): every array "
+            "agrees with the finite differences to well below 1e-7."
         )
-    return head + (
-        f", although the code is right: at h = {number(h)} the two losses L(θ ± h) agree in almost all their "
-        "digits, so their rounding (about 1e-16·|L|), divided by 2h, swamps their difference; that round-off "
-        f"grows like 1/h and is {size} here. Around h = 1e-5 the check passes."
-    )
+    elif h > 1e-4 and verdict == "FAILS":
+        text = _(
+            "<b>{bug}</b>: {what}. With h = {h} the check FAILS (worst relative error {worst}), although the code "
+            "is right: the centered difference measures a secant, not the tangent, and its error grows like h² "
+            "(about h²·L‴/6); at h = {h} that error alone is above 1e-4. Around h = 1e-5 the check passes."
+        )
+    elif h > 1e-4:
+        text = _(
+            "<b>{bug}</b>: {what}. With h = {h} the check is inconclusive (worst relative error {worst}), although "
+            "the code is right: the centered difference measures a secant, not the tangent, and its error grows "
+            "like h² (about h²·L‴/6); at h = {h} that error alone is between 1e-7 and 1e-4. Around h = 1e-5 the "
+            "check passes."
+        )
+    elif verdict == "FAILS":
+        text = _(
+            "<b>{bug}</b>: {what}. With h = {h} the check FAILS (worst relative error {worst}), although the code "
+            "is right: at h = {h} the two losses L(θ ± h) agree in almost all their digits, so their rounding "
+            "(about 1e-16·|L|), divided by 2h, swamps their difference; that round-off grows like 1/h and is "
+            "above 1e-4 here. Around h = 1e-5 the check passes."
+        )
+    else:
+        text = _(
+            "<b>{bug}</b>: {what}. With h = {h} the check is inconclusive (worst relative error {worst}), although "
+            "the code is right: at h = {h} the two losses L(θ ± h) agree in almost all their digits, so their "
+            "rounding (about 1e-16·|L|), divided by 2h, swamps their difference; that round-off grows like 1/h "
+            "and is between 1e-7 and 1e-4 here. Around h = 1e-5 the check passes."
+        )
+    return text.format(**values)
 
 
 def gradcheck_bugs() -> WidgetPlot:
@@ -127,9 +170,17 @@ def gradcheck_bugs() -> WidgetPlot:
         return check_errors(net, X, Y, bug, h)
 
     controls = {
-        "bug": dropdown("backprop", BUGS, tooltip="the backward pass checked: correct, or with one typical slip"),
+        "bug": dropdown(
+            _("backprop"),
+            [(_(bug), bug) for bug in BUGS],  # the value stays the English key
+            CORRECT,
+            tooltip=_("the backward pass checked: correct, or with one typical slip"),
+        ),
         "h": log_slider(
-            "step h", 1e-5, H_EXPONENTS, tooltip="step h of the centered difference (L(θ + h) − L(θ − h)) / 2h"
+            _("step h"),
+            1e-5,
+            H_EXPONENTS,
+            tooltip=_("step h of the centered difference (L(θ + h) − L(θ − h)) / 2h"),
         ),
     }
 
@@ -140,8 +191,8 @@ def gradcheck_bugs() -> WidgetPlot:
         x = np.arange(len(names))
         bars = ax.bar(x, np.ones(len(names)), color=GOOD, bottom=1e-18)
         spans = [
-            ax.axhspan(1e-18, PASS, color=GOOD, alpha=0.12, label="below 1e-7: correct"),
-            ax.axhspan(FAIL, 10, color=BAD, alpha=0.12, label="above 1e-4: a bug"),
+            ax.axhspan(1e-18, PASS, color=GOOD, alpha=0.12, label=figure_text("below 1e-7: correct")),
+            ax.axhspan(FAIL, 10, color=BAD, alpha=0.12, label=figure_text("above 1e-4: a bug")),
         ]
         ax.set_yscale("log")
         ax.set_ylim(1e-14, 10)
@@ -150,8 +201,8 @@ def gradcheck_bugs() -> WidgetPlot:
         ax.yaxis.set_major_formatter(FixedFormatter([f"1e{k}" if k else "1" for k in exps]))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.set_xticks(x, names)
-        ax.set_xlabel("parameter array")
-        ax.set_ylabel("relative error vs finite differences")
+        ax.set_xlabel(figure_text("parameter array"))
+        ax.set_ylabel(figure_text("relative error vs finite differences"))
         ax.legend(loc="upper left", fontsize=8)
         title = ax.set_title("")
         # Blitting: the axes (fixed limits) are pasted from a buffer. The bars and bands are drawn after
@@ -171,13 +222,18 @@ def gradcheck_bugs() -> WidgetPlot:
             # Okabe–Ito blue / vermilion / grey; the bar's height against the two bands says the same
             rect.set_color(GOOD if e < PASS else BAD if e > FAIL else NEUTRAL)
         worst = max(errs.values())
-        verdict = "passes" if worst < PASS else "FAILS" if worst > FAIL else "is inconclusive"
-        a["title"].set_text(f"{bug}  |  h = {number(h)}: the check {verdict} (worst {number(worst, 2)})")
+        if worst < PASS:
+            title = figure_text("{bug}  |  h = {h}: the check passes (worst {worst})")
+        elif worst > FAIL:
+            title = figure_text("{bug}  |  h = {h}: the check FAILS (worst {worst})")
+        else:
+            title = figure_text("{bug}  |  h = {h}: the check is inconclusive (worst {worst})")
+        a["title"].set_text(title.format(bug=figure_text(bug), h=number(h), worst=number(worst, 2)))
         a["backdrop"].update()
         return explain(bug, h, errs, errors(CORRECT, h))
 
     return WidgetPlot(
-        controls, draw, "Gradient checking catches a wrong line of backprop", figsize=(8, 3.6), setup=setup
+        controls, draw, _("Gradient checking catches a wrong line of backprop"), figsize=(8, 3.6), setup=setup
     )
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import activations, datasets, initializers, losses
 from ..activations import HIDDEN_ACTIVATIONS
+from ..i18n import N_, _, figure_text
 from ..network import MLP
 from ..train import layer_grad_norms
 from ._speed import Backdrop, blas_single_thread
@@ -76,13 +77,13 @@ def layer_stats(depth: int, hidden: str, init: str, scale: float = 1.0, seed: in
 
 def verdict(norms: np.ndarray) -> str:
     """'vanishing' (ratio ‖∂L/∂W^1‖ / ‖∂L/∂W^L‖ below 0.1), 'exploding' (above 10, or any norm above 1000)
-    or 'steady'."""
+    or 'steady' (English code words in every language; shown translated)."""
     ratio = norms[0] / norms[-1]
     if ratio < 1e-1:
-        return "vanishing"
+        return N_("vanishing")
     if ratio > 1e1 or norms.max() > 1e3:
-        return "exploding"
-    return "steady"
+        return N_("exploding")
+    return N_("steady")
 
 
 def _setting_label(hidden: str, init: str, scale: float) -> str:
@@ -101,7 +102,7 @@ def plot_layer_norms(ax, settings, depth: int = 10) -> None:
             color=f"C{i}",
             label=_setting_label(hidden, init, scale),
         )
-    ax.set_xlabel("layer l (1 = next to the input)")
+    ax.set_xlabel(figure_text("layer l (1 = next to the input)"))
     ax.set_ylabel(r"$\|\partial L / \partial W^l\|$")
     ax.set_xticks(range(1, depth + 1))
     ax.grid(True, which="major", alpha=0.3)
@@ -132,9 +133,9 @@ def _scale_slider(value: float) -> W.SelectionSlider:
         options=[(number(v), v) for v in values],
         value=min(values, key=lambda v: abs(np.log10(v / value))),
         continuous_update=False,
-        description="scale s",
+        description=_("scale s"),
         description_allow_html=False,
-        tooltip="init = normal: initial weights drawn from N(0, s²)",
+        tooltip=_("init = normal: initial weights drawn from N(0, s²)"),
         style={"description_width": LABEL_WIDTH},
         layout=W.Layout(width=CONTROL_WIDTH),
     )
@@ -145,15 +146,19 @@ def _explain(depth: int, init: str, norms: np.ndarray, s: dict) -> str:
     ratio = norms[0] / norms[-1]
     per_layer = ratio ** (1 / (depth - 1)) if np.isfinite(ratio) and ratio > 0 else float("nan")
     sp = s["mean_sigma_prime"]
-    text = (
-        f"{verdict(norms)}: ‖∂L/∂W¹‖ is {number(ratio, 2)} times ‖∂L/∂Wᴸ‖, about ×{number(per_layer, 2)} per layer "
-        f"going back. BP2 multiplies δ by (Wˡ⁺¹)ᵀ and by σ′(Zˡ) at every layer"
-    )
+    values = dict(verdict=_(verdict(norms)), ratio=number(ratio, 2), per_layer=number(per_layer, 2))
     if sp.size:
-        text += f"; here the mean σ′ is {number(sp.min(), 2)} to {number(sp.max(), 2)}"
-    text += "."
+        text = _(
+            "{verdict}: ‖∂L/∂W¹‖ is {ratio} times ‖∂L/∂Wᴸ‖, about ×{per_layer} per layer going back. BP2 "
+            "multiplies δ by (Wˡ⁺¹)ᵀ and by σ′(Zˡ) at every layer; here the mean σ′ is {low} to {high}."
+        ).format(**values, low=number(sp.min(), 2), high=number(sp.max(), 2))
+    else:
+        text = _(
+            "{verdict}: ‖∂L/∂W¹‖ is {ratio} times ‖∂L/∂Wᴸ‖, about ×{per_layer} per layer going back. BP2 "
+            "multiplies δ by (Wˡ⁺¹)ᵀ and by σ′(Zˡ) at every layer."
+        ).format(**values)
     if init != "normal":
-        text += " (The scale slider is used by init = normal only.)"
+        text = _("{text} (The scale slider is used by init = normal only.)").format(text=text)
     return text
 
 
@@ -161,9 +166,9 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
     """Depth, activation, initializer and weight scale → per-layer gradient norms (left) and what
     each hidden layer does to the signal: the per-unit spread of Z^l across the batch and mean σ′(Z^l) (right)."""
     controls = {
-        "depth": slider("depth L", 10, 2, max_depth, 1, tooltip="number of weight layers L"),
-        "hidden": dropdown("activation", HIDDEN_ACTIVATIONS, "sigmoid", tooltip="hidden activation σ"),
-        "init": dropdown("init", INITS, "normal", tooltip="how the initial weights are drawn"),
+        "depth": slider(_("depth L"), 10, 2, max_depth, 1, tooltip=_("number of weight layers L")),
+        "hidden": dropdown(_("activation"), HIDDEN_ACTIVATIONS, "sigmoid", tooltip=_("hidden activation σ")),
+        "init": dropdown(_("init"), INITS, "normal", tooltip=_("how the initial weights are drawn")),
         "scale": _scale_slider(0.2),
     }
     layers_axis = np.arange(1, max_depth + 1)
@@ -173,28 +178,26 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
 
         ax_g, ax_f = fig.subplots(1, 2, width_ratios=[1.3, 1])
         (grad_line,) = ax_g.semilogy(layers_axis, np.ones(max_depth), "o-", ms=4, color="C3")
-        ax_g.set_xlabel("layer l (1 = next to the input)")
-        ax_g.set_ylabel(r"$\|\partial L / \partial W^l\|$ (log scale)")
+        ax_g.set_xlabel(figure_text("layer l (1 = next to the input)"))
+        ax_g.set_ylabel(figure_text(r"$\|\partial L / \partial W^l\|$ (log scale)"))
         ax_g.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_g.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost redraw time and add little
         ax_g.yaxis.set_major_locator(LogLocator(numticks=7))
         ax_g.yaxis.set_major_formatter(FuncFormatter(_decade_label))  # plain text draws faster than mathtext
         ax_g.grid(True, which="major", alpha=0.3)
-        (std_line,) = ax_f.semilogy(
-            layers_axis, np.ones(max_depth), "s-", ms=4, color="C0", label="per-unit spread of $Z^l$ over the batch"
-        )
-        (sp_line,) = ax_f.semilogy(
-            layers_axis, np.ones(max_depth), "^-", ms=4, color="C1", label=r"mean $\sigma'(Z^l)$"
-        )
-        ax_f.set_xlabel("hidden layer l")
-        ax_f.set_ylabel("value (log scale)")
+        spread_label = figure_text("per-unit spread of $Z^l$ over the batch")
+        (std_line,) = ax_f.semilogy(layers_axis, np.ones(max_depth), "s-", ms=4, color="C0", label=spread_label)
+        sp_label = figure_text(r"mean $\sigma'(Z^l)$")
+        (sp_line,) = ax_f.semilogy(layers_axis, np.ones(max_depth), "^-", ms=4, color="C1", label=sp_label)
+        ax_f.set_xlabel(figure_text("hidden layer l"))
+        ax_f.set_ylabel(figure_text("value (log scale)"))
         ax_f.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_f.yaxis.set_minor_locator(NullLocator())
         ax_f.yaxis.set_major_locator(LogLocator(numticks=7))
         ax_f.yaxis.set_major_formatter(FuncFormatter(_decade_label))
         ax_f.grid(True, which="major", alpha=0.3)
         ax_f.legend(fontsize=8, loc="lower left")
-        ax_f.set_title("per-unit spread and BP2's factor σ′", fontsize=10)
+        ax_f.set_title(figure_text("per-unit spread and BP2's factor σ′"), fontsize=10)
         # the x-axes span the deepest network at every depth: the curves grow to the right with depth
         ax_g.set_xlim(0.5, max_depth + 0.5)
         ax_f.set_xlim(0.5, max_depth - 0.5)
@@ -215,14 +218,19 @@ def gradient_flow(max_depth: int = 20) -> WidgetPlot:
         a["ax_f"].set_ylim(*_log_limits(np.concatenate([s["unit_spread"], s["mean_sigma_prime"]])))
         ratio = norms[0] / norms[-1]
         a["title"].set_text(
-            f"{_setting_label(hidden, init, scale)}: layer 1 / layer {depth} = {number(ratio, 2)} ({verdict(norms)})"
+            figure_text("{setting}: layer 1 / layer {depth} = {ratio} ({verdict})").format(
+                setting=_setting_label(hidden, init, scale),
+                depth=depth,
+                ratio=number(ratio, 2),
+                verdict=figure_text(verdict(norms)),
+            )
         )
         a["title"].set_fontsize(10)
         a["backdrop"].update()
         return _explain(depth, init, norms, s)
 
     plot = WidgetPlot(
-        controls, draw, "Gradient norms per layer: vanishing and exploding", figsize=(10, 3.8), setup=setup
+        controls, draw, _("Gradient norms per layer: vanishing and exploding"), figsize=(10, 3.8), setup=setup
     )
 
     def _toggle_scale(change):
@@ -264,7 +272,7 @@ def clipping_runs(lrs, seeds, clip: float | None, steps: int = 100, sizes=CLIP_S
     for l in range(1, L + 1):
         Ws.append(np.empty((R, sizes[l], sizes[l - 1])))
         bs.append(np.zeros((R, sizes[l], 1)))
-    for r, (_, seed) in enumerate(pairs):
+    for r, (_lr, seed) in enumerate(pairs):
         rng = np.random.default_rng(seed)  # bp.MLP draws W¹, …, Wᴸ in turn from one generator
         for l in range(1, L + 1):
             Ws[l - 1][r] = initializers.xavier(sizes[l], sizes[l - 1], rng)

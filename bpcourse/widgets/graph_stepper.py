@@ -21,23 +21,24 @@ import numpy as np
 
 from .. import autodiff as ad
 from ..autodiff_plot import draw_graph, fmt_array, label, layout, paint
+from ..i18n import N_, _, figure_text
 from .base import WidgetPlot, dropdown, slider
 
-LOCAL_RULE = {  # the local derivative in words, for the status line
-    "add": "1 (add routes g unchanged)",
-    "sub": "+1 for the first input, −1 for the second",
-    "mul": "the other input (mul scales g)",
-    "div": "1/b for a, −a/b² for b",
+LOCAL_RULE = {  # the local derivative in words, for the status line (translated there; formulas alone are not)
+    "add": N_("1 (add routes g unchanged)"),
+    "sub": N_("+1 for the first input, −1 for the second"),
+    "mul": N_("the other input (mul scales g)"),
+    "div": N_("1/b for a, −a/b² for b"),
     "neg": "−1",
     "pow": "p·xᵖ⁻¹",
-    "exp": "eˣ, the output itself",
+    "exp": N_("eˣ, the output itself"),
     "log": "1/x",
-    "tanh": "1 − tanh², from the output",
-    "sigmoid": "σ(1 − σ), from the output",
-    "relu": "1 where x > 0, else 0 (a switch)",
-    "max": "1 for the larger input, 0 for the other (a switch)",
-    "matmul": "VJP: g Bᵀ for A, Aᵀ g for B",
-    "sum": "1 for every summed entry: g is copied back",
+    "tanh": N_("1 − tanh², from the output"),
+    "sigmoid": N_("σ(1 − σ), from the output"),
+    "relu": N_("1 where x > 0, else 0 (a switch)"),
+    "max": N_("1 for the larger input, 0 for the other (a switch)"),
+    "matmul": N_("VJP: g Bᵀ for A, Aᵀ g for B"),
+    "sum": N_("1 for every summed entry: g is copied back"),
 }
 
 
@@ -116,10 +117,10 @@ def mlp_example() -> tuple[ad.Node, dict]:
     return L, {(id(c), id(p)): t for (c, p), t in edges.items()}
 
 
-GRAPHS = {
-    "f = (x + y)·max(y, z): y used twice": lambda: (fork_example(), {}),
-    "one neuron: L = ½(σ(wx + b) − t)²": lambda: (neuron_example(), {}),
-    "the 2-2-1 network of chapter 1 (BP1–BP4)": mlp_example,
+GRAPHS = {  # the keys are the dropdown's values (English in every language), translated where shown
+    N_("f = (x + y)·max(y, z): y used twice"): lambda: (fork_example(), {}),
+    N_("one neuron: L = ½(σ(wx + b) − t)²"): lambda: (neuron_example(), {}),
+    N_("the 2-2-1 network of chapter 1 (BP1–BP4)"): mlp_example,
 }
 
 
@@ -147,29 +148,41 @@ def sweep(graph: str) -> Sweep:
 def explain(s: Sweep, step: int) -> str:
     """The status line of ``step``: the node's incoming g, and local × g = contribution, running sum per input."""
     if step == 0:
-        return (
-            f"<b>Step 0/{len(s.steps)}.</b> The forward pass is done (every value v is known). The sweep starts "
-            f"at the output: ∂{label(s.root).split(':')[0]}/∂{label(s.root).split(':')[0]} = 1."
-        )
+        root = label(s.root).split(":")[0]
+        return _(
+            "<b>Step 0/{steps}.</b> The forward pass is done (every value v is known). The sweep starts "
+            "at the output: ∂{root}/∂{root} = 1."
+        ).format(steps=len(s.steps), root=root)
     st = s.steps[step - 1]
     name = label(st.node).split(":")[0]
     parts = [
-        f"<b>Step {step}/{len(s.steps)}: node {name} ({st.node.op}).</b> Incoming gradient g = {fmt_array(st.g)}; "
-        f"local derivative: {LOCAL_RULE[st.node.op]}."
+        _(
+            "<b>Step {step}/{steps}: node {name} ({op}).</b> Incoming gradient g = {g}; local derivative: {rule}."
+        ).format(
+            step=step, steps=len(s.steps), name=name, op=st.node.op, g=fmt_array(st.g), rule=_(LOCAL_RULE[st.node.op])
+        )
     ]
     for i, (parent, local, c, total) in enumerate(st.edges):
         pname = label(parent).split(":")[0]
         if local is not None:
             before = float(total) - float(c)
-            line = f"→ {pname}: g × local = {fmt_array(st.g)} × {fmt_array(local)} = {fmt_array(c)}"
+            values = dict(name=pname, g=fmt_array(st.g), local=fmt_array(local), c=fmt_array(c))
             if s.users.get(id(parent), 0) > 1 or (i > 0 and st.edges[0][0] is parent):
-                line += f"; running sum at {pname}: {fmt_array(before)} + {fmt_array(c)} = {fmt_array(total)}"
-                line += f" ({pname} is used {s.users[id(parent)]} times: a fork, the contributions add)"
+                line = _(
+                    "→ {name}: g × local = {g} × {local} = {c}; running sum at {name}: {before} + {c} = {total} "
+                    "({name} is used {uses} times: a fork, the contributions add)"
+                ).format(**values, before=fmt_array(before), total=fmt_array(total), uses=s.users[id(parent)])
+            else:
+                line = _("→ {name}: g × local = {g} × {local} = {c}").format(**values)
         else:
-            line = f"→ {pname}: contribution {fmt_array(c)} (shape {c.shape}), running sum {fmt_array(total)}"
+            values = dict(name=pname, c=fmt_array(c), shape=c.shape, total=fmt_array(total))
             tag = s.edge_labels.get((id(st.node), id(parent)))
             if tag:
-                line += f" [{tag}]"
+                line = _("→ {name}: contribution {c} (shape {shape}), running sum {total} [{tag}]").format(
+                    **values, tag=tag
+                )
+            else:
+                line = _("→ {name}: contribution {c} (shape {shape}), running sum {total}").format(**values)
         parts.append(line)
     return "<br>".join(parts)
 
@@ -179,24 +192,31 @@ def graph_stepper(graph: str | None = None, step: int = 0) -> WidgetPlot:
     graph = graph or next(iter(GRAPHS))
     n_steps = len(sweep(graph).steps)
     controls = {
-        "graph": dropdown("graph", GRAPHS, graph, tooltip="the computational graph whose backward sweep is shown"),
+        "graph": dropdown(
+            _("graph"),
+            [(_(name), name) for name in GRAPHS],  # the value stays the English key
+            graph,
+            tooltip=_("the computational graph whose backward sweep is shown"),
+        ),
         "step": slider(
-            "backward step",
+            _("backward step"),
             min(step, n_steps),
             0,
             n_steps,
             1,
-            tooltip="how many nodes the sweep has visited, in reverse topological order (0: only the output's 1)",
+            tooltip=_("how many nodes the sweep has visited, in reverse topological order (0: only the output's 1)"),
         ),
     }
     buttons = {
         "back": W.Button(
-            description="◀ previous node", tooltip="undo the last step of the sweep", layout=W.Layout(width="150px")
+            description=_("◀ previous node"),
+            tooltip=_("undo the last step of the sweep"),
+            layout=W.Layout(width="150px"),
         ),
         "next": W.Button(
-            description="next node ▶",
+            description=_("next node ▶"),
             button_style="primary",
-            tooltip="visit the next node of the backward sweep",
+            tooltip=_("visit the next node of the backward sweep"),
             layout=W.Layout(width="150px"),
         ),
     }
@@ -223,7 +243,7 @@ def graph_stepper(graph: str | None = None, step: int = 0) -> WidgetPlot:
         s = sweep(graph)
         grads = {id(s.root): s.root.grad}
         for st in s.steps[:step]:  # the running sums as they stand after this step
-            for parent, _, _, total in st.edges:
+            for parent, _local, _c, total in st.edges:
                 grads[id(parent)] = total
         current = s.steps[step - 1] if step else None
         hot = {(id(current.node), id(p)) for p, *_ in current.edges} if current else set()
@@ -235,14 +255,16 @@ def graph_stepper(graph: str | None = None, step: int = 0) -> WidgetPlot:
         else:
             paint(artists["drawn"], grads, highlight, hot)
         artists["title"].set_text(
-            f"backward step {step}/{len(s.steps)}:  v = value,  g = ∂L/∂node so far (? = not reached yet)"
+            figure_text("backward step {step}/{steps}:  v = value,  g = ∂L/∂node so far (? = not reached yet)").format(
+                step=step, steps=len(s.steps)
+            )
         )
         return explain(s, step)
 
     plot = WidgetPlot(
         controls,
         draw,
-        title="Step through backprop on a computational graph, node by node",
+        title=_("Step through backprop on a computational graph, node by node"),
         figsize=(13, 5),
         extra=[W.HBox(list(buttons.values()))],
         setup=setup,

@@ -27,6 +27,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import activations, datasets, initializers
+from ..i18n import _, figure_text
 from ..plots import BAD, GOOD, NEUTRAL
 from ._speed import Backdrop
 from .base import CONTROL_WIDTH, LABEL_WIDTH, WidgetPlot, dropdown, number, slider
@@ -199,18 +200,18 @@ def restarts() -> WidgetPlot:
     from matplotlib.ticker import MaxNLocator, NullLocator
 
     controls = {
-        "hidden": dropdown("hidden units", HIDDEN_UNITS, 2, tooltip="hidden tanh units H of the 2-H-1 network"),
+        "hidden": dropdown(_("hidden units"), HIDDEN_UNITS, 2, tooltip=_("hidden tanh units H of the 2-H-1 network")),
         "scale": W.SelectionSlider(
-            description="init scale",
+            description=_("init scale"),
             options=[(number(s), s) for s in SCALES],  # the readout is written as the title writes it
             value=1.0,
             continuous_update=False,
             description_allow_html=False,
-            tooltip="initial weights drawn from N(0, s²): the scale s",
+            tooltip=_("initial weights drawn from N(0, s²): the scale s"),
             style={"description_width": LABEL_WIDTH},
             layout=W.Layout(width=CONTROL_WIDTH),
         ),
-        "n_restarts": slider("restarts", MAX_RESTARTS, 10, MAX_RESTARTS, 10, tooltip="how many random seeds"),
+        "n_restarts": slider(_("restarts"), MAX_RESTARTS, 10, MAX_RESTARTS, 10, tooltip=_("how many random seeds")),
     }
     precompute_scales(2)  # every scale of the default width, so the scale slider only redraws
 
@@ -227,8 +228,8 @@ def restarts() -> WidgetPlot:
         ax_h.set_xscale("log")
         ax_h.xaxis.set_minor_locator(NullLocator())
         ax_h.set_xlim(BINS[0], BINS[-1])
-        ax_h.set_xlabel("final training loss (log scale)")
-        ax_h.set_ylabel("number of restarts")
+        ax_h.set_xlabel(figure_text("final training loss (log scale)"))
+        ax_h.set_ylabel(figure_text("number of restarts"))
         ax_h.yaxis.set_major_locator(MaxNLocator(integer=True))
         lines = LineCollection([], linewidths=0.7, alpha=0.5)
         ax_c.add_collection(lines)
@@ -236,11 +237,15 @@ def restarts() -> WidgetPlot:
         ax_c.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost redraw time and add little
         ax_c.set_xlim(0, STEPS)
         ax_c.set_ylim(1e-3, 2)
-        ax_c.set_xlabel("gradient-descent step")
-        ax_c.set_ylabel("training loss (log scale)")
+        ax_c.set_xlabel(figure_text("gradient-descent step"))
+        ax_c.set_ylabel(figure_text("training loss (log scale)"))
         ax_c.grid(True, which="major", alpha=0.3)
-        ax_c.set_title("one curve per restart", fontsize=9)
-        names = {"solved": f"solved (loss < {SOLVED:g})", "stuck": "stuck near ln(2)/2", "other": "neither yet"}
+        ax_c.set_title(figure_text("one curve per restart"), fontsize=9)
+        names = {
+            "solved": figure_text("solved (loss < {solved:g})").format(solved=SOLVED),
+            "stuck": figure_text("stuck near ln(2)/2"),
+            "other": figure_text("neither yet"),
+        }
         # one legend for both panels: each entry shows the bar (colour and hatch) and the curve (colour and style)
         ax_c.legend(
             handles=[
@@ -265,7 +270,7 @@ def restarts() -> WidgetPlot:
     def draw(a, hidden, scale, n_restarts):
         res = cached_restarts(hidden, scale)
         final = res["final"][:n_restarts]
-        counts, _ = np.histogram(np.clip(final, BINS[0], BINS[-1] * 0.999), BINS)
+        counts, _edges = np.histogram(np.clip(final, BINS[0], BINS[-1] * 0.999), BINS)
         for rect, c in zip(a["bars"], counts, strict=True):
             rect.set_height(c)
         a["ax_h"].set_ylim(0, max(counts.max(), 1) * 1.15)
@@ -276,23 +281,26 @@ def restarts() -> WidgetPlot:
         a["lines"].set_linestyles([CATEGORY_STYLE[k]["ls"] for k in kinds])
         o = outcome(final)
         a["title"].set_text(
-            f"2-{hidden}-1, scale {number(scale)}, {n_restarts} restarts: "
-            f"{o['solved']:.0%} solved, {o['stuck']:.0%} stuck"
+            figure_text(
+                "2-{hidden}-1, scale {scale}, {restarts} restarts: {solved:.0%} solved, {stuck:.0%} stuck"
+            ).format(hidden=hidden, scale=number(scale), restarts=n_restarts, solved=o["solved"], stuck=o["stuck"])
         )
         a["title"].set_fontsize(9)
         a["backdrop"].update()
-        status = f"best of {n_restarts}: loss {number(final.min())}; worst: {number(final.max())}."
+        status = _("best of {restarts}: loss {best}; worst: {worst}.").format(
+            restarts=n_restarts, best=number(final.min()), worst=number(final.max())
+        )
         if o["stuck"]:
-            status += (
-                f" {o['stuck']:.0%} of the runs stop near ln(2)/2 ≈ {number(STUCK)}: two of the four XOR points "
-                "are fitted and the other two sit at ŷ = 0.5, where the gradient is almost zero."
-            )
+            status = _(
+                "{text} {stuck:.0%} of the runs stop near ln(2)/2 ≈ {value}: two of the four XOR points are fitted "
+                "and the other two sit at ŷ = 0.5, where the gradient is almost zero."
+            ).format(text=status, stuck=o["stuck"], value=number(STUCK))
         if o["solved"] == 0:
-            status += " No run solves XOR here: try more hidden units or another scale."
+            status = _("{text} No run solves XOR here: try more hidden units or another scale.").format(text=status)
         return status
 
     return WidgetPlot(
-        controls, draw, "Many random starts on XOR: the spread of final losses", figsize=(10, 3.8), setup=setup
+        controls, draw, _("Many random starts on XOR: the spread of final losses"), figsize=(10, 3.8), setup=setup
     )
 
 
@@ -409,7 +417,7 @@ def bumpy_prime(w: np.ndarray) -> np.ndarray:
 def descend_1d(starts, lr: float = 0.05, steps: int = 300) -> np.ndarray:
     """Gradient descent on ``bumpy`` from each start; returns the end points (len(starts),)."""
     w = np.array(starts, dtype=float)
-    for _ in range(steps):
+    for _step in range(steps):
         w = w - lr * bumpy_prime(w)
     return w
 
@@ -417,7 +425,7 @@ def descend_1d(starts, lr: float = 0.05, steps: int = 300) -> np.ndarray:
 def plot_nonconvex_1d(ax, starts=(-5.5, -3.6, -1.2, 0.4, 2.3, 4.6)) -> np.ndarray:
     """Draw ``bumpy`` and where gradient descent from each start ends; returns the end points."""
     grid = np.linspace(-7, 7, 600)
-    ax.plot(grid, bumpy(grid), color="gray", lw=1.5, label="loss L(w)")
+    ax.plot(grid, bumpy(grid), color="gray", lw=1.5, label=figure_text("loss L(w)"))
     ends = descend_1d(starts)
     for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
         color = f"C{i}"
@@ -426,12 +434,12 @@ def plot_nonconvex_1d(ax, starts=(-5.5, -3.6, -1.2, 0.4, 2.3, 4.6)) -> np.ndarra
         ax.annotate("", xy=(e, bumpy(np.array(e))), xytext=(s, bumpy(np.array(s))),
                     arrowprops=dict(arrowstyle="->", color=color, lw=1))  # fmt: skip
     best = grid[np.argmin(bumpy(grid))]
-    ax.plot([best], [bumpy(np.array(best))], "*", color="k", ms=12, label="global minimum")
-    ax.plot([], [], "o", mfc="white", mec="k", label="start")
-    ax.plot([], [], "o", color="k", label="where gradient descent stops")
-    ax.set_xlabel("weight w")
-    ax.set_ylabel("loss L(w)")
-    ax.set_title("Gradient descent ends in the valley it starts in")
+    ax.plot([best], [bumpy(np.array(best))], "*", color="k", ms=12, label=figure_text("global minimum"))
+    ax.plot([], [], "o", mfc="white", mec="k", label=figure_text("start"))
+    ax.plot([], [], "o", color="k", label=figure_text("where gradient descent stops"))
+    ax.set_xlabel(figure_text("weight w"))
+    ax.set_ylabel(figure_text("loss L(w)"))
+    ax.set_title(figure_text("Gradient descent ends in the valley it starts in"))
     ax.legend(fontsize=8, loc="upper center")
     ax.grid(True, alpha=0.3)
     return ends

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import datasets, optim
+from ..i18n import _, figure_text
 from ..network import MLP
 from ..plots import BLUE, VERMILLION
 from ..train import DIVERGENCE_FACTOR, train
@@ -122,7 +123,8 @@ class Spread(NamedTuple):
         """(loss at the last step, steps up, verdict) as the sweep table prints them.
 
         Chaotic rows print the range over the nudged runs, rounded outward (``band``): their exact
-        values belong to the machine's rounding, not to α.
+        values belong to the machine's rounding, not to α. The verdicts stay the code words in every language
+        (the Chinese chapter glosses each one).
         """
         first = self.runs[0]
         if not self.chaotic:
@@ -159,9 +161,9 @@ def gap_plot(ax, log10_lrs) -> None:
     for x in log10_lrs:
         s = spread(x)
         ax.semilogy(np.maximum(gap(s), 1e-17), lw=1.5, label=f"α = {number(s.lr)}")
-    ax.axhline(2.0**-52, color="0.5", ls=":", lw=1, label="one ulp, 2⁻⁵²")
-    ax.set_xlabel("gradient-descent step")
-    ax.set_ylabel("relative change of the loss")
+    ax.axhline(2.0**-52, color="0.5", ls=":", lw=1, label=figure_text("one ulp, 2⁻⁵²"))
+    ax.set_xlabel(figure_text("gradient-descent step"))
+    ax.set_ylabel(figure_text("relative change of the loss"))
     ax.set_xlim(0, STEPS)
     ax.set_ylim(1e-17, 1.0)
     light_log_axis(ax.yaxis)
@@ -180,38 +182,41 @@ def describe(r: Run, spread_of: Spread | None = None, stable: float | None = Non
         start = float(r.step_loss[0])
         limit = DIVERGENCE_FACTOR * max(1.0, start)
         # full-batch: one step is one epoch, so the step alone is named
-        return (
-            f"α = {a} diverges: every step overshoots the valley by more than the last, and at step "
-            f"{r.diverged_at} the loss passed {number(limit)} (a million times max(1, its first value "
-            f"{number(start)})), so bp.train stopped the run."
-            + (f" The largest α of the slider whose loss stays bounded is {number(stable)}." if stable else "")
-        )
-    start, end, n = float(r.step_loss[0]), float(r.step_loss[-1]), len(r.step_loss)
-    if v == "crawls":
-        text = (
-            f"α = {a} crawls: after {n} steps the loss has only gone from {number(start)} to {number(end)} "
-            f"({100 * (1 - end / start):.0f}% lower). Each step is safe but tiny."
-        )
-    elif v == "oscillates":
-        text = (
-            f"α = {a} oscillates: the steps overshoot the bottom of the valley, and the loss rose on {r.rises} "
-            f"of {n} steps; it ends at {number(end)}"
-        )
-        if end > start:
-            text += (
-                f", higher than where it started ({number(start)}): at this α the overshoots keep the run "
-                "bouncing between the valley's walls, though not so hard that it runs away."
+        text = _(
+            "α = {lr} diverges: every step overshoots the valley by more than the last, and at step {step} the "
+            "loss passed {limit} (a million times max(1, its first value {start})), so bp.train stopped the run."
+        ).format(lr=a, step=r.diverged_at, limit=number(limit), start=number(start))
+        if stable:
+            text = _("{text} The largest α of the slider whose loss stays bounded is {stable}.").format(
+                text=text, stable=number(stable)
             )
-        else:
-            text += "."
+        return text
+    start, end, n = float(r.step_loss[0]), float(r.step_loss[-1]), len(r.step_loss)
+    values = dict(lr=a, start=number(start), end=number(end), steps=n)
+    if v == "crawls":
+        text = _(
+            "α = {lr} crawls: after {steps} steps the loss has only gone from {start} to {end} "
+            "({lower} lower). Each step is safe but tiny."
+        ).format(**values, lower=f"{100 * (1 - end / start):.0f}%")  # "%" outside the template: not a %-format
+    elif v == "oscillates" and end > start:
+        text = _(
+            "α = {lr} oscillates: the steps overshoot the bottom of the valley, and the loss rose on {rises} "
+            "of {steps} steps; it ends at {end}, higher than where it started ({start}): at this α the overshoots "
+            "keep the run bouncing between the valley's walls, though not so hard that it runs away."
+        ).format(**values, rises=r.rises)
+    elif v == "oscillates":
+        text = _(
+            "α = {lr} oscillates: the steps overshoot the bottom of the valley, and the loss rose on {rises} "
+            "of {steps} steps; it ends at {end}."
+        ).format(**values, rises=r.rises)
     else:
-        text = f"α = {a} converges: the loss went from {number(start)} to {number(end)} in {n} steps."
+        text = _("α = {lr} converges: the loss went from {start} to {end} in {steps} steps.").format(**values)
     if spread_of is not None and spread_of.chaotic:
         finals = [x.final for x in spread_of.runs if x.diverged_at is None]
-        text += (
-            f" Near this α training is chaotic: starting weights moved by one unit in the last place "
-            f"end at losses {band(finals)}, so its last digits belong to the machine, not to α."
-        )
+        text = _(
+            "{text} Near this α training is chaotic: starting weights moved by one unit in the last place end at "
+            "losses {band}, so its last digits belong to the machine, not to α."
+        ).format(text=text, band=band(finals))
     return text
 
 
@@ -226,12 +231,12 @@ def final_loss_plot(ax, runs: list[Run], ymax: float = 1.0):
     lrs = np.array([r.lr for r in runs])
     finals = np.array([r.final for r in runs])
     ok = np.isfinite(finals)
-    (line,) = ax.loglog(lrs[ok], finals[ok], "o-", color="0.3", label="final loss")
+    (line,) = ax.loglog(lrs[ok], finals[ok], "o-", color="0.3", label=figure_text("final loss"))
     (crosses,) = ax.plot(
-        lrs[~ok], np.full((~ok).sum(), ymax / 1.5), "x", color=VERMILLION, ms=9, mew=2, label="diverged"
+        lrs[~ok], np.full((~ok).sum(), ymax / 1.5), "x", color=VERMILLION, ms=9, mew=2, label=figure_text("diverged")
     )
-    ax.set_xlabel("learning rate α (log scale)")
-    ax.set_ylabel(f"loss after {STEPS} steps (log scale)")
+    ax.set_xlabel(figure_text("learning rate α (log scale)"))
+    ax.set_ylabel(figure_text("loss after {steps} steps (log scale)").format(steps=STEPS))
     ax.set_ylim(5e-3, ymax)
     light_log_axis(ax.xaxis)
     light_log_axis(ax.yaxis)
@@ -249,33 +254,41 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
     stable = max(r.lr for r in runs if r.diverged_at is None)
     controls = {
         "lr": log_slider(
-            "learning rate α",
+            _("learning rate α"),
             10.0**log10_lr,
             LOG10_LR,
-            tooltip="learning rate α of gradient descent, W ← W − α ∂L/∂W (log scale)",
+            tooltip=_("learning rate α of gradient descent, W ← W − α ∂L/∂W (log scale)"),
         )
     }
     made = {}
+    titles = {  # the figure's title per verdict, in the language of the figure
+        "diverges": figure_text("α = {lr}: diverges"),
+        "oscillates": figure_text("α = {lr}: oscillates"),
+        "crawls": figure_text("α = {lr}: crawls"),
+        "converges": figure_text("α = {lr}: converges"),
+    }
 
     def setup(fig):
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
         for r in runs:
             ax.plot(np.arange(len(r.step_loss)), np.minimum(r.step_loss, 10 * YMAX), color="0.85", lw=1)
-        (curve,) = ax.plot([], [], lw=2.5, color=BLUE, label="chosen α")
-        (blowup,) = ax.plot([], [], "x", color=VERMILLION, ms=10, mew=2.5, label="training stopped: the loss ran away")
+        (curve,) = ax.plot([], [], lw=2.5, color=BLUE, label=figure_text("chosen α"))
+        stopped = figure_text("training stopped: the loss ran away")
+        (blowup,) = ax.plot([], [], "x", color=VERMILLION, ms=10, mew=2.5, label=stopped)
         ax.set_yscale("log")
         ax.set_ylim(5e-3, YMAX)
         ax.set_xlim(0, STEPS)
-        ax.set_xlabel("gradient-descent step")
-        ax.set_ylabel("training loss L (MSE, log scale)")
+        ax.set_xlabel(figure_text("gradient-descent step"))
+        ax.set_ylabel(figure_text("training loss L (MSE, log scale)"))
         light_log_axis(ax.yaxis)
         ax.grid(True, alpha=0.3)
-        ax.plot([], [], color="0.85", label="the other α of the slider")
+        ax.plot([], [], color="0.85", label=figure_text("the other α of the slider"))
         ax.legend(fontsize=8, loc="center right")
         title = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=11)
         final_loss_plot(ax2, runs)
         marker = ax2.axvline(10.0**log10_lr, color=BLUE, lw=2)
-        ax2.text(0.98, 0.98, "α of the slider: blue line", transform=ax2.transAxes, ha="right", va="top", fontsize=8)
+        blue = figure_text("α of the slider: blue line")
+        ax2.text(0.98, 0.98, blue, transform=ax2.transAxes, ha="right", va="top", fontsize=8)
         # the axes, the gray curves and the final-loss plot never change: paste them from a buffer
         made["backdrop"] = Backdrop(fig, live=[curve, blowup, title, marker])
         return curve, blowup, title, marker
@@ -289,13 +302,13 @@ def lr_explorer(log10_lr: float = -1.0) -> WidgetPlot:
             blowup.set_data([r.diverged_at - 1], [YMAX / 1.5])
         else:
             blowup.set_data([], [])
-        title.set_text(f"α = {number(r.lr)}: {r.verdict()}")
+        title.set_text(titles[r.verdict()].format(lr=number(r.lr)))
         marker.set_xdata([r.lr, r.lr])
         made["backdrop"].update()
         return describe(r, spreads.get(x), stable)
 
     return WidgetPlot(
-        controls, draw, title="Learning rate: crawling, converging, diverging", figsize=(10, 3.8), setup=setup
+        controls, draw, title=_("Learning rate: crawling, converging, diverging"), figsize=(10, 3.8), setup=setup
     )
 
 

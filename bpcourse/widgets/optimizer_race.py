@@ -29,12 +29,20 @@ import numpy as np
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from .. import optim
+from ..i18n import N_, _, figure_text
 from ..plots import BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, VERMILLION
 from . import base
 from ._speed import Backdrop, blas_single_thread
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
-LABELS = {"sgd": "SGD", "momentum": "Momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
+# shown through _() in controls and status lines, figure_text() in figures
+LABELS = {
+    "sgd": N_("SGD"),
+    "momentum": N_("Momentum"),
+    "adagrad": N_("AdaGrad"),
+    "rmsprop": N_("RMSProp"),
+    "adam": N_("Adam"),
+}
 COLORS = {"sgd": BLUE, "momentum": VERMILLION, "adagrad": BLUISH_GREEN, "rmsprop": REDDISH_PURPLE, "adam": ORANGE}
 # a second cue besides the colour (the legend shows both): the marker on the paths, the line style of the losses
 MARKERS = {"sgd": "o", "momentum": "s", "adagrad": "^", "rmsprop": "v", "adam": "D"}
@@ -43,7 +51,7 @@ ESCAPE = 1e6  # a run whose |θ| passes this is reported as diverged
 
 
 class TestFunction(NamedTuple):
-    label: str
+    label: str  # the figure title (marked N_, drawn through figure_text)
     f: object  # f(x1, x2) → value; works element-wise on grids
     grad: object  # grad(x1, x2) → (∂f/∂x1, ∂f/∂x2)
     f_star: float
@@ -58,7 +66,7 @@ class TestFunction(NamedTuple):
 R, R3, A = 10**-0.5, 10**-2.5, 10**0.5  # 0.32, 0.0032, 3.2: points of the tuning grid TUNE_LRS
 FUNCTIONS = {
     "quadratic": TestFunction(
-        r"quadratic $0.1x_1^2 + 2x_2^2$",
+        N_(r"quadratic $0.1x_1^2 + 2x_2^2$"),
         lambda x1, x2: 0.1 * x1**2 + 2.0 * x2**2,
         lambda x1, x2: (0.2 * x1, 4.0 * x2),
         0.0,
@@ -70,7 +78,7 @@ FUNCTIONS = {
         200,
     ),
     "rosenbrock": TestFunction(
-        r"Rosenbrock $(1-x_1)^2 + 100(x_2 - x_1^2)^2$",
+        N_(r"Rosenbrock $(1-x_1)^2 + 100(x_2 - x_1^2)^2$"),
         lambda x1, x2: (1.0 - x1) ** 2 + 100.0 * (x2 - x1**2) ** 2,
         lambda x1, x2: (-2.0 * (1.0 - x1) - 400.0 * x1 * (x2 - x1**2), 200.0 * (x2 - x1**2)),
         0.0,
@@ -82,7 +90,7 @@ FUNCTIONS = {
         1000,
     ),
     "saddle": TestFunction(
-        r"saddle $x_1^2 - x_2^2 + x_2^4/4$",
+        N_(r"saddle $x_1^2 - x_2^2 + x_2^4/4$"),
         lambda x1, x2: x1**2 - x2**2 + 0.25 * x2**4,
         lambda x1, x2: (2.0 * x1, -2.0 * x2 + x2**3),
         -1.0,
@@ -94,6 +102,8 @@ FUNCTIONS = {
         200,
     ),
 }
+# the function dropdown's labels (its values are the keys of FUNCTIONS)
+FUNCTION_NAMES = {"quadratic": N_("quadratic"), "rosenbrock": N_("rosenbrock"), "saddle": N_("saddle")}
 
 
 # ---- tuning on the test functions -----------------------------------------------------------------------------
@@ -162,7 +172,7 @@ def run_batch(function: str, runs: list, steps: int, schedule=None) -> tuple[np.
     fn = FUNCTIONS[function]
     theta = np.array([x0 for *_, x0 in runs], dtype=float)
     groups = {}  # optimizer name → the rows of its runs (kept in one block each, so slices are views)
-    for i, (name, *_) in enumerate(runs):
+    for i, (name, *_settings) in enumerate(runs):
         groups.setdefault(name, []).append(i)
     order = [i for rows in groups.values() for i in rows]
     theta = theta[order]
@@ -340,26 +350,33 @@ def optimizer_race() -> base.WidgetPlot:
     Every optimizer has its own α (and Momentum its β), set to its best on the tuning grid for the
     chosen function (``TestFunction.tuned``); choosing another function resets them to that function's.
     """
-    function = base.dropdown("function", FUNCTIONS, "quadratic", tooltip="the test function f(x₁, x₂)")
+    function = base.dropdown(
+        _("function"),
+        [(_(FUNCTION_NAMES[k]), k) for k in FUNCTIONS],
+        "quadratic",
+        tooltip=_("the test function f(x₁, x₂)"),
+    )
     fn0 = FUNCTIONS["quadratic"]
     controls = {"function": function}
     for k in OPTIMIZER_NAMES:
         controls[k] = base.W.Checkbox(
             value=k in ("sgd", "momentum", "adam"),
-            description=LABELS[k],
-            tooltip=f"race {LABELS[k]}",
+            description=_(LABELS[k]),
+            tooltip=_("race {name}").format(name=_(LABELS[k])),
             indent=False,
             layout=base.W.Layout(width="110px"),
         )
     for k in OPTIMIZER_NAMES:
         controls[LR_CONTROLS[k]] = lr_slider(
-            f"α {LABELS[k]}", fn0.tuned[k][0], tooltip=f"learning rate α of {LABELS[k]}"
+            f"α {_(LABELS[k])}", fn0.tuned[k][0], tooltip=_("learning rate α of {name}").format(name=_(LABELS[k]))
         )
         if k == "momentum":
             controls["beta"] = base.slider(
-                "β Momentum", fn0.tuned[k][1], 0.0, 0.99, 0.01, tooltip="Momentum's β: v ← βv + g"
+                _("β Momentum"), fn0.tuned[k][1], 0.0, 0.99, 0.01, tooltip=_("Momentum's β: v ← βv + g")
             )
-    controls["steps"] = base.slider("steps", fn0.steps, 50, 2000, 50, tooltip="how many steps each optimizer takes")
+    controls["steps"] = base.slider(
+        _("steps"), fn0.steps, 50, 2000, 50, tooltip=_("how many steps each optimizer takes")
+    )
     ticked_by_default = {k: controls[k].value for k in OPTIMIZER_NAMES}
 
     made = {}
@@ -422,16 +439,24 @@ def optimizer_race() -> base.WidgetPlot:
         paths, gaps = {}, {}
         for k in OPTIMIZER_NAMES:
             (paths[k],) = ax_path.plot(
-                [], [], "-", color=COLORS[k], lw=1.4, marker=MARKERS[k], markersize=3.5, markevery=5, label=LABELS[k]
+                [],
+                [],
+                "-",
+                color=COLORS[k],
+                lw=1.4,
+                marker=MARKERS[k],
+                markersize=3.5,
+                markevery=5,
+                label=figure_text(LABELS[k]),
             )
             (gaps[k],) = ax_loss.semilogy(
                 [], [], color=COLORS[k], ls=LINESTYLES[k], lw=1.6, marker=MARKERS[k], markersize=3.5, markevery=0.1
             )  # the markers tie each loss curve to its path and the legend
         ax_path.set_xlabel("$x_1$")
         ax_path.set_ylabel("$x_2$")
-        ax_loss.set_xlabel("step t")
-        ax_loss.set_ylabel(r"$f(\theta_t) - f^*$ (log scale)")
-        ax_loss.set_title("loss against step")
+        ax_loss.set_xlabel(figure_text("step t"))
+        ax_loss.set_ylabel(figure_text(r"$f(\theta_t) - f^*$ (log scale)"))
+        ax_loss.set_title(figure_text("loss against step"))
         ax_loss.grid(True, which="major", alpha=0.3)
         # Few fixed log ticks: laying out tick labels is most of a redraw's cost.
         ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
@@ -475,16 +500,14 @@ def optimizer_race() -> base.WidgetPlot:
             a["paths"][k].set_data(path[:, 0], path[:, 1])
             a["gaps"][k].set_data(np.arange(steps + 1), np.clip(gap, 1e-13, 1e5))
             final = gap[~np.isnan(gap)][-1]
-            notes.append(
-                f"{LABELS[k]} (α = {base.number(lr)}): "
-                + (
-                    f"diverged at step {escaped}"
-                    if escaped
-                    else "f − f* < 1e-12 (round-off level)"
-                    if final < 1e-12
-                    else f"f − f* = {base.number(final, 2)}"
-                )
-            )
+            named = dict(name=_(LABELS[k]), lr=base.number(lr))
+            if escaped:
+                note = _("{name} (α = {lr}): diverged at step {step}").format(step=escaped, **named)
+            elif final < 1e-12:
+                note = _("{name} (α = {lr}): f − f* < 1e-12 (round-off level)").format(**named)
+            else:
+                note = _("{name} (α = {lr}): f − f* = {gap}").format(gap=base.number(final, 2), **named)
+            notes.append(note)
         ax_path, ax_loss = a["ax_path"], a["ax_loss"]
         # the legend lists the ticked optimizers only (it is drawn at every redraw anyway: it lies above the paths)
         shown = [a["paths"][k] for k in OPTIMIZER_NAMES if values[k]]
@@ -494,12 +517,16 @@ def optimizer_race() -> base.WidgetPlot:
             ax_path.legend(handles=shown, loc="lower right", fontsize=8, framealpha=0.85)
         ax_path.set_xlim(*fn.xlim)
         ax_path.set_ylim(*fn.ylim)
-        ax_path.set_title(fn.label)
+        ax_path.set_title(figure_text(fn.label))
         ax_loss.set_xlim(0, steps)
         a["backdrop"].update(key=function)
-        return f"after {steps} steps — " + ("; ".join(notes) if notes else "tick at least one optimizer")
+        if not notes:
+            return _("after {steps} steps — tick at least one optimizer").format(steps=steps)
+        return _("after {steps} steps — {notes}").format(steps=steps, notes="; ".join(notes))
 
-    made["plot"] = base.WidgetPlot(controls, draw, "Optimizer race on 2-D test functions", figsize=(10, 4), setup=setup)
+    made["plot"] = base.WidgetPlot(
+        controls, draw, _("Optimizer race on 2-D test functions"), figsize=(10, 4), setup=setup
+    )
     made["plot"].on_reset.append(restore_ticks)
     return made["plot"]
 
@@ -604,12 +631,14 @@ def plot_heavy_ball_vs_kappa(ax, table: dict) -> None:
     k = np.array(table["kappa"], dtype=float)
     gd_table = {"kappa": table["kappa"], "best": table["gd"], "one_over_kappa": table["one_over_kappa"]}
     conditioning.plot_steps_vs_kappa(ax, gd_table)
-    ax.loglog(k, table["hb"], "D-", color="C3", label=r"heavy ball, Polyak's $\alpha, \beta$")
-    ax.loglog(k, table["hb_grid"], "D--", color="C3", alpha=0.5, mfc="none", label="heavy ball, best on the grid")
-    ax.loglog(k, table["gd_grid"], "o--", color="C0", alpha=0.5, mfc="none", label="gradient descent, best on the grid")
+    ax.loglog(k, table["hb"], "D-", color="C3", label=figure_text(r"heavy ball, Polyak's $\alpha, \beta$"))
+    best_hb = figure_text("heavy ball, best on the grid")
+    ax.loglog(k, table["hb_grid"], "D--", color="C3", alpha=0.5, mfc="none", label=best_hb)
+    best_gd = figure_text("gradient descent, best on the grid")
+    ax.loglog(k, table["gd_grid"], "o--", color="C0", alpha=0.5, mfc="none", label=best_gd)
     ref = table["hb"][-1] * np.sqrt(k / k[-1])
     ax.loglog(k, ref, "-.", color="gray", label=r"$\propto \sqrt{\kappa}$")
-    ax.set_title("Steps against the condition number: κ for GD, √κ for heavy ball")
+    ax.set_title(figure_text("Steps against the condition number: κ for GD, √κ for heavy ball"))
     ax.legend(fontsize=7)
 
 
@@ -846,15 +875,16 @@ def plot_digits_race(ax_loss, ax_acc, results: dict) -> None:
         epochs = np.arange(1, runs.loss.shape[-1] + 1)
         for ax, values in ((ax_loss, runs.loss[i]), (ax_acc, 100 * runs.test_accuracy[i])):
             mean, sd = values.mean(axis=0), values.std(axis=0)
-            ax.plot(epochs, mean, marker=MARKERS[name], markersize=3, color=COLORS[name], label=LABELS[name])
+            label = figure_text(LABELS[name])
+            ax.plot(epochs, mean, marker=MARKERS[name], markersize=3, color=COLORS[name], label=label)
             ax.fill_between(epochs, mean - sd, mean + sd, color=COLORS[name], alpha=0.15, lw=0)
     ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("training loss L (log scale)")
-    ax_loss.set_title("digits: training loss (mean ± sd over seeds)")
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("test accuracy (%)")
-    ax_acc.set_title("digits: test accuracy (mean ± sd over seeds)")
+    ax_loss.set_xlabel(figure_text("epoch"))
+    ax_loss.set_ylabel(figure_text("training loss L (log scale)"))
+    ax_loss.set_title(figure_text("digits: training loss (mean ± sd over seeds)"))
+    ax_acc.set_xlabel(figure_text("epoch"))
+    ax_acc.set_ylabel(figure_text("test accuracy (%)"))
+    ax_acc.set_title(figure_text("digits: test accuracy (mean ± sd over seeds)"))
     for ax in (ax_loss, ax_acc):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -868,9 +898,9 @@ def plot_runs(ax, function: str, runs: dict, tol_line: float | None = None) -> N
         ax.semilogy(np.arange(len(gap)), np.maximum(gap, 1e-16), color=color, ls=styles[i % len(styles)], label=label)
     if tol_line is not None:
         ax.axhline(tol_line, color="k", lw=0.8, ls=":")
-    ax.set_xlabel("step t")
-    ax.set_ylabel(r"$f(\theta_t) - f^*$ (log scale)")
-    ax.set_title(FUNCTIONS[function].label)
+    ax.set_xlabel(figure_text("step t"))
+    ax.set_ylabel(figure_text(r"$f(\theta_t) - f^*$ (log scale)"))
+    ax.set_title(figure_text(FUNCTIONS[function].label))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
 

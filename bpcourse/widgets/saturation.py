@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import activations, datasets, optim
 from ..errors import skip_checks
+from ..i18n import _, figure_text
 from ..network import MLP
 from ..plots import BLUE, VERMILLION
 from ..train import train
@@ -171,7 +172,7 @@ def setup_axes(fig):
     """Two panels: ŷ against step, and |δ| against step; returns the axes and one line per loss and panel."""
     ax, ax2 = fig.subplots(1, 2)
     lines = {}
-    for name, label in (("cross_entropy", "cross-entropy"), ("mse", "MSE")):
+    for name, label in (("cross_entropy", figure_text("cross-entropy")), ("mse", figure_text("MSE"))):
         style = dict(lw=2.5, color=LOSS_COLORS[name], ls=LOSS_STYLES[name], label=label)
         (a,) = ax.plot([], [], **style)
         (b,) = ax2.semilogy([], [], **style)
@@ -180,13 +181,13 @@ def setup_axes(fig):
     ax.text(STEPS, 0.88, "ŷ = 0.9", ha="right", va="top", fontsize=8, color="0.4")
     ax.set_xlim(0, STEPS)
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("SGD step")
-    ax.set_ylabel(r"prediction $\hat y = \sigma(z)$ (label y = 1)")
+    ax.set_xlabel(figure_text("SGD step"))
+    ax.set_ylabel(figure_text(r"prediction $\hat y = \sigma(z)$ (label y = 1)"))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9, loc="center right")
     ax2.set_xlim(0, STEPS)
-    ax2.set_xlabel("SGD step")
-    ax2.set_ylabel(r"$|\delta| = |\partial L/\partial z|$ (log scale)")
+    ax2.set_xlabel(figure_text("SGD step"))
+    ax2.set_ylabel(figure_text(r"$|\delta| = |\partial L/\partial z|$ (log scale)"))
     ax2.grid(True, alpha=0.3)
     ax2.legend(fontsize=9, loc="lower right")
     title = ax.text(0.0, 1.02, "", transform=ax.transAxes, fontsize=10, va="bottom")
@@ -203,21 +204,32 @@ def show(artists, z0: float, lr: float) -> str:
         b.set_data(np.arange(1, len(r.delta) + 1), np.maximum(r.delta, 1e-12))
     every = np.concatenate([np.maximum(r.delta, 1e-12) for r in runs.values()])
     ax2.set_ylim(every.min() / 3, every.max() * 3)
-    title.set_text(f"start z₀ = {minus(z0)} (ŷ = {number(runs['mse'].y_hat[0], 2)}), α = {number(lr)}")
+    title.set_text(
+        figure_text("start z₀ = {z0} (ŷ = {y_hat}), α = {lr}").format(
+            z0=minus(z0), y_hat=number(runs["mse"].y_hat[0], 2), lr=number(lr)
+        )
+    )
 
     def said(name):
         n = steps_to(runs[name], 0.9)
         if n is not None:
-            return f"{n} step{'s' if n != 1 else ''}"
+            return (_("{n} step") if n == 1 else _("{n} steps")).format(n=n)
         n = steps_to_reach(name, [z0], lr)[0]  # beyond the drawn steps: counted without drawing
-        return f"{n:,} steps (beyond the {STEPS} drawn)" if n is not None else f"more than {MAX_WAIT:,} steps"
+        if n is not None:
+            return _("{n:,} steps (beyond the {drawn} drawn)").format(n=n, drawn=STEPS)
+        return _("more than {n:,} steps").format(n=MAX_WAIT)
 
     # why, in the first step's error terms: MSE's δ carries the factor σ′(z₀) = ŷ(1 − ŷ)
     y0 = float(runs["mse"].y_hat[0])
-    return (
-        f"To reach ŷ ≥ 0.9: cross-entropy needs {said('cross_entropy')}, MSE {said('mse')}. Why: at the start "
-        f"cross-entropy's |δ| = |ŷ − y| is {number(runs['cross_entropy'].delta[0], 2)}, MSE's |δ| = |ŷ − y|·σ′(z₀) "
-        f"only {number(runs['mse'].delta[0], 2)}, since σ′(z₀) = ŷ(1 − ŷ) = {number(y0 * (1 - y0), 2)}."
+    return _(
+        "To reach ŷ ≥ 0.9: cross-entropy needs {ce_steps}, MSE {mse_steps}. Why: at the start cross-entropy's "
+        "|δ| = |ŷ − y| is {ce_delta}, MSE's |δ| = |ŷ − y|·σ′(z₀) only {mse_delta}, since σ′(z₀) = ŷ(1 − ŷ) = {slope}."
+    ).format(
+        ce_steps=said("cross_entropy"),
+        mse_steps=said("mse"),
+        ce_delta=number(runs["cross_entropy"].delta[0], 2),
+        mse_delta=number(runs["mse"].delta[0], 2),
+        slope=number(y0 * (1 - y0), 2),
     )
 
 
@@ -230,19 +242,19 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
     """Slide how saturated the start is (z0) and pick α; watch ŷ and |δ| for MSE and cross-entropy."""
     controls = {
         "z0": slider(
-            "start z₀",
+            _("start z₀"),
             z0,
             -10.0,
             -1.0,
             1.0,
             fmt=".0f",
-            tooltip="the starting pre-activation z₀ = w + b of the sigmoid unit: more negative = more saturated",
+            tooltip=_("the starting pre-activation z₀ = w + b of the sigmoid unit: more negative = more saturated"),
         ),
         "lr": dropdown(
-            "learning rate α",
+            _("learning rate α"),
             [(number(a), a) for a in LEARNING_RATES],
             lr,
-            tooltip="learning rate α of gradient descent, the same for both losses",
+            tooltip=_("learning rate α of gradient descent, the same for both losses"),
         ),
     }
     done = set()  # (z0, α) already trained: another one shows a busy state while it trains
@@ -254,7 +266,9 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
     made = {}
 
     def busy(z0, lr):
-        return None if (float(z0), float(lr)) in done else f"training both losses from z₀ = {minus(z0)}…"
+        if (float(z0), float(lr)) in done:
+            return None
+        return _("training both losses from z₀ = {z0}…").format(z0=minus(z0))
 
     def setup(fig):
         artists = setup_axes(fig)
@@ -273,7 +287,7 @@ def saturation_race(z0: float = -6.0, lr: float = 1.0) -> WidgetPlot:
     return WidgetPlot(
         controls,
         draw,
-        title="Saturated sigmoid output: MSE against cross-entropy",
+        title=_("Saturated sigmoid output: MSE against cross-entropy"),
         figsize=(10, 3.6),
         setup=setup,
         busy=busy,

@@ -26,19 +26,20 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .. import layers, losses, optim
+from ..i18n import N_, _, figure_text
 from ..network import MLP
 from ..plots import BLUE, BLUISH_GREEN, REDDISH_PURPLE, VERMILLION
 from ._speed import Backdrop
 from .base import WidgetPlot, log_slider, number, slider
 
-STAGES = (
-    "start: the weights",
-    "forward, layer 1 (hidden)",
-    "forward, layer 2 (output)",
-    "loss",
-    "backward, layer 2 (output)",
-    "backward, layer 1 (hidden)",
-    "update",
+STAGES = (  # drawn in the diagram's title through figure_text
+    N_("start: the weights"),
+    N_("forward, layer 1 (hidden)"),
+    N_("forward, layer 2 (output)"),
+    N_("loss"),
+    N_("backward, layer 2 (output)"),
+    N_("backward, layer 1 (hidden)"),
+    N_("update"),
 )
 MAX_ITERATIONS = 30
 NODE_XY = {"x1": (0.0, 0.78), "x2": (0.0, 0.22), "h1": (1.8, 0.78), "h2": (1.8, 0.22), "y": (3.4, 0.5)}
@@ -121,7 +122,7 @@ class NetworkDiagram:
         ax.set_ylim(-0.2, 1.3)
         ax.axis("off")
         self.edge_lines, self.edge_text = [], []
-        for _, _, _, a, b in EDGES:
+        for *_weight, a, b in EDGES:
             (xa, ya), (xb, yb) = NODE_XY[a], NODE_XY[b]
             (line,) = ax.plot([xa, xb], [ya, yb], color="0.6", lw=1.5, zorder=1)
             # where along the edge its label sits: apart from the crossing, the nodes and each other
@@ -156,14 +157,14 @@ class NetworkDiagram:
                 linespacing=1.15,
             )
         self.loss_text = ax.text(3.62, 0.97, "", ha="left", va="top", fontsize=10, zorder=4)
-        for lx, name in ((0.0, "input"), (1.8, "hidden, σ = sigmoid"), (3.4, "output, σ = sigmoid")):
-            ax.text(lx, 1.2, name, ha="center", va="top", fontsize=9, color="0.35")
+        for lx, name in ((0.0, N_("input")), (1.8, N_("hidden, σ = sigmoid")), (3.4, N_("output, σ = sigmoid"))):
+            ax.text(lx, 1.2, figure_text(name), ha="center", va="top", fontsize=9, color="0.35")
         # a plain text, not ax.set_title: placing a title costs ~20 ms per redraw
         self.title = ax.text(-0.45, 1.3, "", fontsize=11, ha="left", va="top")
 
     def show(self, it: Iteration, x: np.ndarray, y: np.ndarray, stage: int, lr: float) -> None:
         P, G, N = it.params, it.grads, it.new_params
-        for k, (name, i, j, _, _) in enumerate(EDGES):
+        for k, (name, i, j, *_nodes) in enumerate(EDGES):
             layer = 1 if name == "W1" else 2
             w, g, w_new = P[name][i, j], G[name][i, j], N[name][i, j]
             if stage >= 6:
@@ -197,29 +198,51 @@ class NetworkDiagram:
         if stage >= 3:
             y_hat = it.A[1][0, 0]
             self.loss_text.set_text(
-                f"label y = {fmt(y[0, 0])}\nL = ½(ŷ − y)² = {fmt(it.loss)}\n∂L/∂ŷ = ŷ − y = {fmt(y_hat - y[0, 0])}"
+                figure_text("label y = {y}\nL = ½(ŷ − y)² = {loss}\n∂L/∂ŷ = ŷ − y = {error}").format(
+                    y=fmt(y[0, 0]), loss=fmt(it.loss), error=fmt(y_hat - y[0, 0])
+                )
             )
         else:
-            self.loss_text.set_text(f"label y = {fmt(y[0, 0])}")
+            self.loss_text.set_text(figure_text("label y = {y}").format(y=fmt(y[0, 0])))
         self.loss_text.set_color("0.1" if stage != 3 else LOSS_COLOR)
-        self.title.set_text(f"stage {stage}/6: {STAGES[stage]}   (α = {fmt(lr)})")
+        self.title.set_text(
+            figure_text("stage {stage}/6: {name}   (α = {lr})").format(
+                stage=stage, name=figure_text(STAGES[stage]), lr=fmt(lr)
+            )
+        )
 
 
-def explain(it: Iteration, x: np.ndarray, y: np.ndarray, stage: int, lr: float) -> str:
-    """One sentence with the formula and numbers of ``stage``, for the widget's status line."""
+def explain(it: Iteration, x: np.ndarray, y: np.ndarray, stage: int, lr: float, next_iteration: int | None) -> str:
+    """One sentence with the formula and numbers of ``stage``, for the widget's status line.
+
+    At the update (stage 6) it says which iteration the next press starts, ``next_iteration``
+    (None: there is no next one shown)."""
     z1, a1, z2, a2 = it.Z[0][:, 0], it.A[0][:, 0], it.Z[1][0, 0], it.A[1][0, 0]
     d1, d2 = it.delta[0][:, 0], it.delta[1][0, 0]
-    texts = [
-        "Press <b>next stage</b> to run the forward pass.",
-        f"Forward, layer 1: z¹ = W¹x + b¹ = ({fmt(z1[0])}, {fmt(z1[1])}), a¹ = σ(z¹) = ({fmt(a1[0])}, {fmt(a1[1])}).",
-        f"Forward, layer 2: z² = W²a¹ + b² = {fmt(z2)}, ŷ = σ(z²) = {fmt(a2)}.",
-        f"Loss: L = ½(ŷ − y)² = {fmt(it.loss)} for label y = {fmt(y[0, 0])}.",
-        f"Backward, layer 2: δ² = (ŷ − y)·σ′(z²) = {fmt(a2 - y[0, 0])} × {fmt(a2 * (1 - a2))} = {fmt(d2)} (BP1); "
-        f"∂L/∂W² = δ²(a¹)ᵀ (BP4), ∂L/∂b² = δ² (BP3).",
-        f"Backward, layer 1: δ¹ = (W²)ᵀδ² ⊙ σ′(z¹) = ({fmt(d1[0])}, {fmt(d1[1])}) (BP2); ∂L/∂W¹ = δ¹xᵀ (BP4).",
-        f"Update with α = {fmt(lr)}: every w ← w − α·∂L/∂w. Next press: iteration {{next}} starts from these weights.",
-    ]
-    return texts[stage]
+    if stage == 0:
+        return _("Press <b>next stage</b> to run the forward pass.")
+    if stage == 1:
+        return _("Forward, layer 1: z¹ = W¹x + b¹ = ({z_1}, {z_2}), a¹ = σ(z¹) = ({a_1}, {a_2}).").format(
+            z_1=fmt(z1[0]), z_2=fmt(z1[1]), a_1=fmt(a1[0]), a_2=fmt(a1[1])
+        )
+    if stage == 2:
+        return _("Forward, layer 2: z² = W²a¹ + b² = {z}, ŷ = σ(z²) = {y_hat}.").format(z=fmt(z2), y_hat=fmt(a2))
+    if stage == 3:
+        return _("Loss: L = ½(ŷ − y)² = {loss} for label y = {y}.").format(loss=fmt(it.loss), y=fmt(y[0, 0]))
+    if stage == 4:
+        return _(
+            "Backward, layer 2: δ² = (ŷ − y)·σ′(z²) = {error} × {slope} = {delta} (BP1); "
+            "∂L/∂W² = δ²(a¹)ᵀ (BP4), ∂L/∂b² = δ² (BP3)."
+        ).format(error=fmt(a2 - y[0, 0]), slope=fmt(a2 * (1 - a2)), delta=fmt(d2))
+    if stage == 5:
+        return _(
+            "Backward, layer 1: δ¹ = (W²)ᵀδ² ⊙ σ′(z¹) = ({delta_1}, {delta_2}) (BP2); ∂L/∂W¹ = δ¹xᵀ (BP4)."
+        ).format(delta_1=fmt(d1[0]), delta_2=fmt(d1[1]))
+    if next_iteration is None:
+        return _("Update with α = {lr}: every w ← w − α·∂L/∂w.").format(lr=fmt(lr))
+    return _(
+        "Update with α = {lr}: every w ← w − α·∂L/∂w. Next press: iteration {next} starts from these weights."
+    ).format(lr=fmt(lr), next=next_iteration)
 
 
 def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 0) -> WidgetPlot:
@@ -228,15 +251,15 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
     The right panel shows the loss of the first ``MAX_ITERATIONS`` iterations with the current one marked.
     """
     controls = {
-        "stage": slider("stage", stage, 0, 6, 1, tooltip="stage of the iteration: 0 start, 1–2 forward, 3 loss, "
-                        "4–5 backward, 6 update (the buttons below step through them)"),
-        "iteration": slider("iteration", iteration, 0, MAX_ITERATIONS - 1, 1,
-                            tooltip=f"training iteration k (0 … {MAX_ITERATIONS - 1}), each one forward, loss, "
-                            "backward and update"),
-        "lr": log_slider("learning rate α", lr, np.arange(-2.0, 1.01, 0.25),
-                         tooltip="learning rate α of the update w ← w − α·∂L/∂w (log scale)"),
-        "example": slider("example", example, 0, 99, 1,
-                          tooltip="which training example and starting network (seed 0 … 99)"),
+        "stage": slider(_("stage"), stage, 0, 6, 1, tooltip=_("stage of the iteration: 0 start, 1–2 forward, "
+                        "3 loss, 4–5 backward, 6 update (the buttons below step through them)")),
+        "iteration": slider(_("iteration"), iteration, 0, MAX_ITERATIONS - 1, 1,
+                            tooltip=_("training iteration k (0 … {last}), each one forward, loss, "
+                                      "backward and update").format(last=MAX_ITERATIONS - 1)),
+        "lr": log_slider(_("learning rate α"), lr, np.arange(-2.0, 1.01, 0.25),
+                         tooltip=_("learning rate α of the update w ← w − α·∂L/∂w (log scale)")),
+        "example": slider(_("example"), example, 0, 99, 1,
+                          tooltip=_("which training example and starting network (seed 0 … 99)")),
     }  # fmt: skip
     made = {}
 
@@ -244,21 +267,23 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         return W.Button(description=description, tooltip=tooltip, layout=W.Layout(width=width), **kw)
 
     buttons = {
-        "back": button("◀ previous stage", "go back one stage", "150px"),
-        "next": button("next stage ▶", "run the next stage of the iteration", "150px", button_style="primary"),
-        "reset": button("reset", "restore every control: stage, iteration, α and example", "90px", icon="undo"),
-        "new": button("new example", "draw another input, label and starting network", "120px"),
+        "back": button(_("◀ previous stage"), _("go back one stage"), "150px"),
+        "next": button(_("next stage ▶"), _("run the next stage of the iteration"), "150px", button_style="primary"),
+        "reset": button(_("reset"), _("restore every control: stage, iteration, α and example"), "90px", icon="undo"),
+        "new": button(_("new example"), _("draw another input, label and starting network"), "120px"),
     }
 
     def setup(fig):
         gs = fig.add_gridspec(1, 2, width_ratios=[3.3, 1])
         diagram = NetworkDiagram(fig.add_subplot(gs[0]))
         ax = fig.add_subplot(gs[1])
-        (curve,) = ax.plot([], [], color="0.5", marker=".", ms=4, lw=1, label="L at iteration k")
-        (dot,) = ax.plot([], [], "o", color=LOSS_COLOR, ms=8, label="this iteration")
-        ax.set_xlabel("iteration k")
-        ax.set_ylabel("loss L")
-        heading = ax.text(0.5, 1.02, "loss over iterations", transform=ax.transAxes, ha="center", va="bottom")
+        (curve,) = ax.plot([], [], color="0.5", marker=".", ms=4, lw=1, label=figure_text("L at iteration k"))
+        (dot,) = ax.plot([], [], "o", color=LOSS_COLOR, ms=8, label=figure_text("this iteration"))
+        ax.set_xlabel(figure_text("iteration k"))
+        ax.set_ylabel(figure_text("loss L"))
+        heading = ax.text(
+            0.5, 1.02, figure_text("loss over iterations"), transform=ax.transAxes, ha="center", va="bottom"
+        )
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))  # few tick labels: each costs ~1 ms to draw
@@ -280,17 +305,20 @@ def stepper(example: int = 0, lr: float = 1.0, stage: int = 0, iteration: int = 
         ax.set_xlim(-1, len(Ls))
         ax.set_ylim(0, 1.1 * Ls.max())
         made["backdrop"].update()
-        text = explain(it, x, y, stage, lr)
-        if iteration + 1 < MAX_ITERATIONS:
-            text = text.replace("{next}", str(iteration + 1))
-        else:  # next stage ▶ has nowhere to go: say so rather than do nothing silently
-            text = text.split(" Next press:")[0] + f" This is the last of the {MAX_ITERATIONS} iterations shown."
-        return f"<b>Iteration {iteration}, stage {stage}/6.</b> " + text
+        last = iteration + 1 >= MAX_ITERATIONS
+        text = explain(it, x, y, stage, lr, next_iteration=None if last else iteration + 1)
+        if last:  # next stage ▶ has nowhere to go: say so rather than do nothing silently
+            text = _("{explanation} This is the last of the {n} iterations shown.").format(
+                explanation=text, n=MAX_ITERATIONS
+            )
+        return _("<b>Iteration {iteration}, stage {stage}/6.</b> {explanation}").format(
+            iteration=iteration, stage=stage, explanation=text
+        )
 
     plot = WidgetPlot(
         controls,
         draw,
-        title="Step through one training iteration of a 2-2-1 sigmoid network",
+        title=_("Step through one training iteration of a 2-2-1 sigmoid network"),
         figsize=(11, 4.6),
         extra=[W.HBox(list(buttons.values()))],
         setup=setup,

@@ -26,6 +26,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import FormatStrFormatter, NullLocator
 
 from .. import datasets, optim
+from ..i18n import N_, _, figure_text
 from ..network import MLP
 from ..plots import BLUE, CLASS_COLORS, VERMILLION
 from ..train import train
@@ -37,14 +38,16 @@ BATCH_SIZE = 20
 M = 120  # examples per data set: small, so one training takes ~0.1 s
 GRID = 70  # the probability image is GRID × GRID pixels
 CLASSIFICATION = ("moons", "xor")
-DATA_NAMES = {"moons": "moons", "xor": "XOR", "sine": "sine"}
-LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "MSE"}
+# shown through _() in controls and status lines, figure_text() in figures
+DATA_NAMES = {"moons": N_("moons"), "xor": N_("XOR"), "sine": N_("sine")}
+LOSS_NAMES = {"cross_entropy": N_("cross-entropy"), "mse": N_("MSE")}
 # The loss panel's y-range, the same for every width, α and number of epochs, so that settings compare.
 # Measured over every data set, width 1–16 and α of the sliders: cross-entropy 1.3e-05 … 42 on the two data
 # sets, MSE 1.5e-04 … 0.18 on them (½(ŷ − y)² ≤ ½), the sine's MSE from 0.011 up (a run that runs away is drawn
 # at the top, and its status says so). Tests check the corners.
 LOSS_YLIM = {"cross_entropy": (1e-5, 50.0), "mse": (1e-4, 0.5), "sine": (5e-3, 10.0)}
-EPOCHS_TIP = f"epochs trained so far: passes over the {M} points, {M // BATCH_SIZE} SGD steps each"
+# the epochs slider's tooltip, shown as _(EPOCHS_TIP).format(m=M, steps=M // BATCH_SIZE)
+EPOCHS_TIP = N_("epochs trained so far: passes over the {m} points, {steps} SGD steps each")
 # the probability shading: class 0's colour at ŷ = 0 through white to class 1's at ŷ = 1
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list("class0_class1", [CLASS_COLORS[0], "white", CLASS_COLORS[1]])
 
@@ -107,20 +110,27 @@ def training_message(name: str, width: int, lr: float, loss: str) -> str | None:
     """The busy message for a setting not trained yet (a first visit trains 60 epochs: ~0.1 s or more)."""
     if (name, int(width), round(float(np.log10(lr)), 2), loss, MAX_EPOCHS) in _TRAINED:
         return None
-    return f"training this setting once ({MAX_EPOCHS} epochs); it is remembered after that…"
+    return _("training this setting once ({epochs} epochs); it is remembered after that…").format(epochs=MAX_EPOCHS)
 
 
 def units(n: int) -> str:
     """'1 hidden tanh unit', '8 hidden tanh units'."""
-    return f"{n} hidden tanh unit{'s' if n != 1 else ''}"
+    return (_("{n} hidden tanh unit") if n == 1 else _("{n} hidden tanh units")).format(n=n)
 
 
 def diverged_note(run: Trained, epochs: int) -> str:
     """What the status says about a run that ran away, or ''."""
     if run.diverged_in is None:
         return ""
-    shown = "" if epochs < run.diverged_in else f"; the figure shows epoch {run.diverged_in - 1}, its last finite state"
-    return f" This α is too large: in epoch {run.diverged_in} the loss ran away, so bp.train stopped the run{shown}."
+    # each note is whole sentences with their leading space: a Chinese translation leaves the space out
+    if epochs < run.diverged_in:
+        return _(" This α is too large: in epoch {epoch} the loss ran away, so bp.train stopped the run.").format(
+            epoch=run.diverged_in
+        )
+    return _(
+        " This α is too large: in epoch {epoch} the loss ran away, so bp.train stopped the run; "
+        "the figure shows epoch {last}, its last finite state."
+    ).format(epoch=run.diverged_in, last=run.diverged_in - 1)
 
 
 def jumps_note(run: Trained, epochs: int) -> str:
@@ -129,10 +139,15 @@ def jumps_note(run: Trained, epochs: int) -> str:
     if run.diverged_in is not None or not seen.size or np.nanmax(seen) <= start:
         return ""
     k = int(np.nanargmax(seen)) + 1
-    text = f" The steps overshoot: at epoch {k} the loss, {number(run.loss[k])}, is above its start, {number(start)}"
+    named = dict(epoch=k, loss=number(run.loss[k]), start=number(start))
     if seen[-1] > start:
-        return text + ", and it is still above it: at this α training has not settled."
-    return text + ", then it falls again."
+        return _(
+            " The steps overshoot: at epoch {epoch} the loss, {loss}, is above its start, {start}, "
+            "and it is still above it: at this α training has not settled."
+        ).format(**named)
+    return _(
+        " The steps overshoot: at epoch {epoch} the loss, {loss}, is above its start, {start}, then it falls again."
+    ).format(**named)
 
 
 def predict_with(run: Trained, params: dict, X: np.ndarray) -> np.ndarray:
@@ -162,13 +177,15 @@ def light_log_axis(axis) -> None:
 
 def loss_panel(ax, ylabel: str):
     """The right panel: the whole run faint, the chosen epochs bold, a dot at the chosen epoch."""
-    (full,) = ax.plot([], [], color="0.75", lw=1.5, label=f"continued to {MAX_EPOCHS} epochs")
-    (chosen,) = ax.plot([], [], color=BLUE, lw=2.5, label="trained so far")
+    (full,) = ax.plot(
+        [], [], color="0.75", lw=1.5, label=figure_text("continued to {epochs} epochs").format(epochs=MAX_EPOCHS)
+    )
+    (chosen,) = ax.plot([], [], color=BLUE, lw=2.5, label=figure_text("trained so far"))
     (dot,) = ax.plot([], [], "o", color=BLUE, ms=7)
     ax.set_yscale("log")
     light_log_axis(ax.yaxis)
     ax.set_xlim(0, MAX_EPOCHS)
-    ax.set_xlabel("epoch (one pass over the data)")
+    ax.set_xlabel(figure_text("epoch (one pass over the data)"))
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")
@@ -191,15 +208,16 @@ def training_explorer(
 ) -> WidgetPlot:
     """Hidden width, α, epochs and loss → the decision boundary and the loss curve of a 2-n_1-1 network."""
     controls = {
-        "dataset": dropdown("data", [(DATA_NAMES[d], d) for d in CLASSIFICATION], dataset,
-                            tooltip="the two-class data set: two moons or XOR, 120 points"),
-        "width": slider("hidden width n₁", width, 1, 16, 1, tooltip="n₁, the number of tanh units in the hidden layer"),
-        "lr": log_slider("learning rate α", 10.0**log10_lr, np.arange(-2.0, 1.01, 0.25),
-                         tooltip="learning rate α of mini-batch SGD (log scale)"),
-        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5,
-                         tooltip=EPOCHS_TIP),
-        "loss": dropdown("loss", [(LOSS_NAMES[k], k) for k in ("cross_entropy", "mse")], loss,
-                         tooltip="the loss trained on: binary cross-entropy or MSE, both on a sigmoid output"),
+        "dataset": dropdown(_("data"), [(_(DATA_NAMES[d]), d) for d in CLASSIFICATION], dataset,
+                            tooltip=_("the two-class data set: two moons or XOR, 120 points")),
+        "width": slider(_("hidden width n₁"), width, 1, 16, 1,
+                        tooltip=_("n₁, the number of tanh units in the hidden layer")),
+        "lr": log_slider(_("learning rate α"), 10.0**log10_lr, np.arange(-2.0, 1.01, 0.25),
+                         tooltip=_("learning rate α of mini-batch SGD (log scale)")),
+        "epochs": slider(_("epochs"), epochs, 0, MAX_EPOCHS, 5,
+                         tooltip=_(EPOCHS_TIP).format(m=M, steps=M // BATCH_SIZE)),
+        "loss": dropdown(_("loss"), [(_(LOSS_NAMES[k]), k) for k in ("cross_entropy", "mse")], loss,
+                         tooltip=_("the loss trained on: binary cross-entropy or MSE, both on a sigmoid output")),
     }  # fmt: skip
 
     def setup(fig):
@@ -210,12 +228,12 @@ def training_explorer(
         points = ax.scatter(np.zeros(M), np.zeros(M), s=14, edgecolor="k", linewidth=0.3)
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
-        ax.plot([], [], "s", color=CLASS_COLORS[0], label="class 0")
-        ax.plot([], [], "s", color=CLASS_COLORS[1], label="class 1")
-        ax.plot([], [], "k-", lw=1.5, label=r"boundary $\hat y = 0.5$")
+        for k in (0, 1):
+            ax.plot([], [], "s", color=CLASS_COLORS[k], label=figure_text("class {k}").format(k=k))
+        ax.plot([], [], "k-", lw=1.5, label=figure_text(r"boundary $\hat y = 0.5$"))
         ax.legend(fontsize=8, loc="lower left", framealpha=0.8)
         title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
-        curve = loss_panel(ax2, "training loss L (log scale)")
+        curve = loss_panel(ax2, figure_text("training loss L (log scale)"))
         # Blitting: the x-axes and the left y-axis are pasted from a buffer (one per data set). The left
         # axes are drawn below the image, which they do not overlap (ticks point outwards), so they can
         # come first; the loss axis (its label names the loss) is drawn each time.
@@ -252,32 +270,55 @@ def training_explorer(
         a["ax"].set_xlim(extent[:2])
         a["ax"].set_ylim(extent[2:])
         acc = float(np.mean((predict_with(run, run.snapshots[epochs], X)[0] > 0.5) == (Y[0] > 0.5)))
-        name, loss_name = DATA_NAMES[dataset], LOSS_NAMES[loss]
-        a["title"].set_text(f"{name}, 2-{width}-1 net, {loss_name}: accuracy {acc:.0%} after {epochs} epochs")
+        a["title"].set_text(
+            figure_text("{data}, 2-{width}-1 net, {loss}: accuracy {acc:.0%} after {epochs} epochs").format(
+                data=figure_text(DATA_NAMES[dataset]),
+                width=width,
+                loss=figure_text(LOSS_NAMES[loss]),
+                acc=acc,
+                epochs=epochs,
+            )
+        )
         update_loss_panel(a["ax2"], a["curve"], run.loss, epochs, LOSS_YLIM[loss])
-        a["ax2"].set_ylabel(f"training loss L ({loss_name}, log scale)")
+        a["ax2"].set_ylabel(
+            figure_text("training loss L ({loss}, log scale)").format(loss=figure_text(LOSS_NAMES[loss]))
+        )
         a["backdrop"].update()
-        text = (
-            f"{name}: n₁ = {units(width)}, α = {number(lr)}, {loss_name}; after {epochs} epochs "
-            f"({epochs * (M // BATCH_SIZE)} SGD steps)"
+        named = dict(
+            data=_(DATA_NAMES[dataset]),
+            units=units(width),
+            lr=number(lr),
+            loss=_(LOSS_NAMES[loss]),
+            epochs=epochs,
+            steps=epochs * (M // BATCH_SIZE),
+            acc=acc,
+            m=M,
         )
         L = run.loss[epochs]
-        text += f" the loss is {number(L)} and" if np.isfinite(L) else ""
-        text += f" {acc:.0%} of the {M} points are classified correctly."
+        if np.isfinite(L):
+            text = _(
+                "{data}: n₁ = {units}, α = {lr}, {loss}; after {epochs} epochs ({steps} SGD steps) the loss is "
+                "{value} and {acc:.0%} of the {m} points are classified correctly."
+            ).format(value=number(L), **named)
+        else:
+            text = _(
+                "{data}: n₁ = {units}, α = {lr}, {loss}; after {epochs} epochs ({steps} SGD steps) "
+                "{acc:.0%} of the {m} points are classified correctly."
+            ).format(**named)
         text += diverged_note(run, epochs) + jumps_note(run, epochs)
         if width == 1:
-            text += (
+            text += _(
                 " With one hidden unit, ŷ = σ(w² tanh(w¹·x + b¹) + b²) depends on x only through w¹·x: the boundary "
                 "ŷ = 0.5 is a straight line."
             )
         if epochs == 0:
-            text += " Untrained: the boundary is where the random start puts it."
+            text += _(" Untrained: the boundary is where the random start puts it.")
         return text
 
     return WidgetPlot(
         controls,
         draw,
-        title="Training a 2-n-1 network: decision boundary and loss",
+        title=_("Training a 2-n-1 network: decision boundary and loss"),
         figsize=(10, 4),
         setup=setup,
         busy=lambda dataset, width, lr, epochs, loss: training_message(dataset, width, lr, loss),
@@ -287,20 +328,21 @@ def training_explorer(
 def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MAX_EPOCHS) -> WidgetPlot:
     """Hidden width, α and epochs → the fit of a 1-n_1-1 tanh network to the noisy sine, and its MSE curve."""
     controls = {
-        "width": slider("hidden width n₁", width, 1, 16, 1, tooltip="n₁, the number of tanh units in the hidden layer"),
-        "lr": log_slider("learning rate α", 10.0**log10_lr, np.arange(-2.0, 0.01, 0.25),
-                         tooltip="learning rate α of mini-batch SGD (log scale)"),
-        "epochs": slider("epochs", epochs, 0, MAX_EPOCHS, 5,
-                         tooltip=EPOCHS_TIP),
+        "width": slider(_("hidden width n₁"), width, 1, 16, 1,
+                        tooltip=_("n₁, the number of tanh units in the hidden layer")),
+        "lr": log_slider(_("learning rate α"), 10.0**log10_lr, np.arange(-2.0, 0.01, 0.25),
+                         tooltip=_("learning rate α of mini-batch SGD (log scale)")),
+        "epochs": slider(_("epochs"), epochs, 0, MAX_EPOCHS, 5,
+                         tooltip=_(EPOCHS_TIP).format(m=M, steps=M // BATCH_SIZE)),
     }  # fmt: skip
     xs = np.linspace(-np.pi, np.pi, 200)[None, :]
 
     def setup(fig):
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
         X, Y = data("sine")
-        ax.plot(X[0], Y[0], ".", color="0.45", ms=5, label="data: sin x + noise")
+        ax.plot(X[0], Y[0], ".", color="0.45", ms=5, label=figure_text("data: sin x + noise"))
         ax.plot(xs[0], np.sin(xs[0]), "--", color="0.6", lw=1, label="sin x")
-        (fit,) = ax.plot([], [], color=VERMILLION, lw=2.5, label=r"network $\hat y(x)$")
+        (fit,) = ax.plot([], [], color=VERMILLION, lw=2.5, label=figure_text(r"network $\hat y(x)$"))
         ax.set_xlim(-np.pi, np.pi)
         ax.set_ylim(-1.6, 1.6)
         ax.set_xlabel("x")
@@ -308,7 +350,7 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
         title = ax.text(0.5, 1.02, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
-        curve = loss_panel(ax2, "training loss L (MSE, log scale)")
+        curve = loss_panel(ax2, figure_text("training loss L (MSE, log scale)"))
         ax2.set_ylim(*LOSS_YLIM["sine"])
         # Blitting: the data, sin x and the axes (the loss axis has one fixed range) are pasted from a
         # buffer; the fit, the title and the loss curves are drawn each time
@@ -318,21 +360,29 @@ def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MA
     def draw(a, width, lr, epochs):
         run = trained("sine", int(width), round(float(np.log10(lr)), 2), "mse")
         a["fit"].set_data(xs[0], predict_with(run, run.snapshots[epochs], xs)[0])
-        a["title"].set_text(f"1-{width}-1 tanh net, α = {number(lr)}, after {epochs} epochs")
+        a["title"].set_text(
+            figure_text("1-{width}-1 tanh net, α = {lr}, after {epochs} epochs").format(
+                width=width, lr=number(lr), epochs=epochs
+            )
+        )
         update_loss_panel(a["ax2"], a["curve"], run.loss, epochs, LOSS_YLIM["sine"])
         a["backdrop"].update()
         L = run.loss[epochs]
-        text = f"n₁ = {units(width)}, α = {number(lr)}"
-        text += f": after {epochs} epochs the training MSE is {number(L)}." if np.isfinite(L) else "."
+        if np.isfinite(L):
+            text = _("n₁ = {units}, α = {lr}: after {epochs} epochs the training MSE is {loss}.").format(
+                units=units(width), lr=number(lr), epochs=epochs, loss=number(L)
+            )
+        else:
+            text = _("n₁ = {units}, α = {lr}.").format(units=units(width), lr=number(lr))
         text += diverged_note(run, epochs) + jumps_note(run, epochs)
         if width == 1 and run.diverged_in is None:
-            text += " One tanh unit can make only one S-shaped bend, and a sine needs two."
+            text += _(" One tanh unit can make only one S-shaped bend, and a sine needs two.")
         return text
 
     return WidgetPlot(
         controls,
         draw,
-        title="Fitting a noisy sine with a 1-n-1 network",
+        title=_("Fitting a noisy sine with a 1-n-1 network"),
         figsize=(10, 3.8),
         setup=setup,
         busy=lambda width, lr, epochs: training_message("sine", width, lr, "mse"),

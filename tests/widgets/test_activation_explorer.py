@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 
 import bpcourse as bp
+from bpcourse import i18n
 from bpcourse.widgets import activation_explorer as ae
+
+from .translated import Marked
 
 
 def test_explorer_plots_functions_and_derivatives_and_follows_ticks():
@@ -93,3 +96,19 @@ def test_status_lines_are_unicode_the_palette_colour_blind_safe_and_reset_comple
     flow.controls["init"].value = "xavier"
     flow.reset_button.click()
     assert flow.values() == {"depth": 10, "init": "he"}
+
+
+def test_labels_tooltips_and_status_lines_go_through_the_catalog(monkeypatch):
+    monkeypatch.setitem(i18n._state, "translation", Marked("‹", "›"))
+    plot = ae.activation_explorer()
+    assert plot.title == "‹Activation functions and their derivatives›"
+    assert plot.controls["z_range"].description == "‹z range ±›"
+    assert plot.controls["relu"].description == "ReLU"  # a name, the same in every language
+    assert all(c.tooltip.startswith("‹") for c in plot.controls.values())
+    for k in ae.NAMES:
+        plot.controls[k].value = False
+    assert plot.status.value == "‹tick at least one activation to draw it›"
+    flow = ae.depth_flow()
+    assert flow.controls["init"].options == ("he", "xavier", "normal")  # the code's names
+    assert all(c.description.startswith("‹") and c.tooltip.startswith("‹") for c in flow.controls.values())
+    assert flow.status.value.startswith("‹init 'he', 10 hidden layers of 64 — sigmoid: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = ")

@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 
 import bpcourse as bp
+from bpcourse import i18n
 from bpcourse.widgets import batchnorm_demo as bn
+
+from .translated import Marked
 
 
 def test_batch_norm_keeps_gradients_alive_and_the_loss_falling():
@@ -122,3 +125,22 @@ def test_status_readouts_reset_and_palette():
     assert plot.values() == {"depth": 8, "show": "both", "lr": 0.1}
     for control in plot.controls.values():
         assert control.tooltip and control.layout.width and len(control.description) <= 18
+
+
+def test_labels_and_status_go_through_the_catalog_while_the_values_stay_english(monkeypatch):
+    monkeypatch.setitem(i18n._state, "translation", Marked("‹", "›"))
+    plot = bn.batchnorm_demo()
+    assert plot.title == "‹Batch normalization in a deep sigmoid network›"
+    assert all(c.description.startswith("‹") and c.tooltip.startswith("‹") for c in plot.controls.values())
+    show = plot.controls["show"]
+    assert show.options == (
+        ("‹both›", "both"),
+        ("‹without batch norm›", "without batch norm"),
+        ("‹with batch norm›", "with batch norm"),
+    )
+    status = plot.status.value
+    assert status.startswith("‹α = 0.1, 8 hidden sigmoid layers:›<br>‹‹without batch norm›: ‖∂L/∂W¹‖/‖∂L/∂Wᴸ‖ = ")
+    assert "(still guessing" in status and "<br>‹‹with batch norm›: " in status
+    show.value = "with batch norm"
+    assert "without" not in plot.status.value
+    assert plot.busy(3, "both", 0.1) == "‹training the two networks (a few seconds)…›"

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 import bpcourse as bp
+from bpcourse import i18n
 from bpcourse.widgets import cache_memory as C
+
+from .translated import Marked
 
 
 def test_measure_counts_each_array_once_and_no_parameter():
@@ -66,3 +69,15 @@ def test_widget_bars_lines_and_status():
         "<b>0.672 kB of caches, 5.2 kB of parameters (0.129×).</b> The caches grow with m, the parameters do not: "
         "of the batch sizes shown, the caches are the larger from m = 16 on. Counted with .nbytes."
     )
+
+
+def test_labels_and_status_go_through_the_catalog_while_the_values_stay_english(monkeypatch):
+    monkeypatch.setitem(i18n._state, "translation", Marked("‹", "›"))
+    plot = C.cache_memory()
+    assert plot.title == "‹Memory of the caches versus the parameters›"
+    assert all(c.description.startswith("‹") and c.tooltip.startswith("‹") for c in plot.controls.values())
+    assert plot.controls["batchnorm"].options == (("‹off›", "off"), ("‹on›", "on"))
+    assert plot.status.value.startswith("‹<b>239.6 kB of caches, 105 kB of parameters (2.28×).</b> ")
+    assert plot.status.value.endswith("from m = 64 on. Counted with .nbytes.›")
+    plot.controls["batchnorm"].value = "on"
+    assert plot.values()["batchnorm"] == "on"

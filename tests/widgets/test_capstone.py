@@ -4,8 +4,11 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 import bpcourse as bp
+from bpcourse import i18n
 from bpcourse.plots import BAD, GOOD
 from bpcourse.widgets import capstone
+
+from .translated import Marked
 
 
 def test_confusion_matrix_counts_true_rows_and_predicted_columns():
@@ -123,3 +126,18 @@ def test_train_many_with_its_own_progress_bar_gives_the_same_numbers():
     quiet = capstone.train_many("relu", "adam", [3e-3], [0], X, Y, X_ev, y_ev, **kw)
     shown = capstone.train_many("relu", "adam", [3e-3], [0], X, Y, X_ev, y_ev, progress=True, **kw)
     np.testing.assert_array_equal(quiet, shown)
+
+
+def test_labels_status_and_table_cells_go_through_the_catalog(monkeypatch):
+    X, y = bp.datasets.load_digits()
+    net = bp.MLP([64, 10], seed=0)  # untrained: it gets many digits wrong
+    monkeypatch.setitem(i18n._state, "translation", Marked("‹", "›"))
+    plot = capstone.digit_browser(net, X[:, :50], y[:50])
+    assert plot.title == "‹Test digits and the network's probabilities›"
+    assert all(c.description.startswith("‹") and c.tooltip.startswith("‹") for c in plot.controls.values())
+    assert plot.status.value.startswith("‹misclassified digit #1 of ")
+    plot.controls["only_mistakes"].value = False
+    assert plot.status.value.startswith("‹test digit #1 of 50 (test digit 0: ")
+    acc = np.array([[[0.9, 0.92], [0.9, 0.94]], [[0.1, 0.1], [0.1, 0.12]], [[0.5, np.nan], [0.5, 0.5]]])
+    ablation = capstone.Ablation(capstone.ABLATION[:1], (0, 1), [acc])  # one recipe, 3 rates × 2 seeds × 2 epochs
+    assert [ablation.cell(0, j, 2) for j in range(3)] == ["93.0 ± 1.4", "‹below 25›", "‹diverged›"]

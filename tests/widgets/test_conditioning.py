@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
+from bpcourse import i18n
 from bpcourse.widgets import conditioning as cd
+
+from .translated import Marked
 
 
 def test_gradient_descent_contracts_each_coordinate():
@@ -89,3 +92,16 @@ def test_status_explains_the_zigzag_and_reset_restores_both_sliders():
     assert plot.values() == {"kappa": 20.0, "lr_times_kappa": 1.8}
     for control in plot.controls.values():
         assert control.tooltip and control.layout.width and len(control.description) <= 18
+
+
+def test_labels_and_status_go_through_the_catalog(monkeypatch):
+    monkeypatch.setitem(i18n._state, "translation", Marked("‹", "›"))
+    plot = cd.conditioning()
+    assert plot.title == "‹Gradient descent on an ill-conditioned quadratic›"
+    assert plot.controls["kappa"].description == "‹condition no. κ›"
+    assert plot.controls["lr_times_kappa"].description == "α·κ"  # a formula, the same in every language
+    assert all(c.tooltip.startswith("‹") for c in plot.controls.values())
+    assert plot.status.value.startswith("‹‹reached f ≤ 1e-6·f(x0) in 67 steps›. Each step multiplies x₁ by ")
+    assert plot.status.value.endswith("the zig-zag.›")
+    plot.controls["lr_times_kappa"].value = 2.1
+    assert plot.status.value.startswith("‹‹diverged after ")

@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
+from bpcourse import i18n
 from bpcourse.widgets import fd_epsilon as fe
+
+from .translated import Marked
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,16 @@ def test_time_backprop_vs_forward_reports_both_ratios():
     for h, counted in zip(t["width"], t["counted"], strict=True):
         f, b = fe.count_products([16, h, h, 10], 16)
         assert counted == pytest.approx((f + b) / f)
+
+
+def test_labels_and_status_go_through_the_catalog_while_the_values_stay_english(explorer, monkeypatch):
+    monkeypatch.setitem(i18n._state, "translation", Marked("‹", "›"))
+    plot = fe.fd_epsilon(explorer)
+    assert plot.title == "‹Finite differences vs backprop as ε shrinks›"
+    assert all(c.description.startswith("‹") and c.tooltip.startswith("‹") for c in plot.controls.values())
+    scheme = plot.controls["scheme"]
+    assert scheme.options == (("‹centered›", "centered"), ("‹forward›", "forward")) and scheme.value == "centered"
+    assert plot.controls["weight"].options[0] == "W1[0,0]"  # the parameter's name
+    assert plot.status.value.startswith("‹ε = 1e-05: relative error ")
+    scheme.value = "forward"
+    assert plot.values()["scheme"] == "forward" and "forward" in plot.artists["ax_err"].get_title()

@@ -93,3 +93,10 @@ def test_controls_reset_and_palette():
     assert colors <= {to_rgb(plots.GOOD), to_rgb(plots.BAD), to_rgb(plots.NEUTRAL)}
     plot.reset()
     assert plot.values() == {"bug": gb.CORRECT, "h": 1e-5}
+
+
+def test_dropdown_values_are_the_english_keys_and_labels_are_shown_text():
+    plot = gb.gradcheck_bugs()
+    options = plot.controls["bug"].options
+    assert [value for _, value in options] == list(gb.BUGS)  # the code reads the English key in every language
+    assert [label for label, _ in options] == list(gb.BUGS)  # in English the label is the key itself

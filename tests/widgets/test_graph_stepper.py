@@ -119,3 +119,11 @@ def test_neuron_example_numbers():
     assert plot.status.value.endswith(
         "→ w: g × local = -0.0849 × 1.5 = -0.127<br>→ x: g × local = -0.0849 × 0.5 = -0.0424"
     )
+
+
+def test_graph_dropdown_values_are_the_english_keys():
+    plot = G.graph_stepper()
+    options = plot.controls["graph"].options
+    assert [value for _, value in options] == list(G.GRAPHS) == [FORK, NEURON, MLP]
+    assert [label for label, _ in options] == list(G.GRAPHS)
+    assert plot.controls["graph"].value == FORK

@@ -4,6 +4,8 @@ import pytest
 import bpcourse as bp
 from bpcourse.widgets import optimizer_race as race
 
+from .translated import shown_texts, untranslated
+
 
 def test_sgd_on_the_quadratic_follows_the_closed_form():
     # f = 0.1 x1² + 2 x2², so SGD multiplies x1 by (1 − 0.2α) and x2 by (1 − 4α) every step.
@@ -245,3 +247,31 @@ def test_moving_an_unticked_optimizers_alpha_ticks_it_with_one_redraw():
     assert len(plot.redraw_seconds) == n + 1
     plot.controls["function"].value = "rosenbrock"  # resetting every α does not tick the others
     assert not plot.controls["adagrad"].value
+
+
+# ---- the learner's language: every text a learner reads goes through _() or figure_text -------------
+
+
+def test_every_text_of_the_race_is_translated(marked):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    plot = race.optimizer_race()
+    for k in race.OPTIMIZER_NAMES:
+        plot.controls[k].value = True
+    texts = shown_texts(plot)
+    plot.controls["lr_sgd"].value = stop(plot, "lr_sgd", 10**-0.25)  # SGD diverges
+    texts += shown_texts(plot)
+    assert "⟦{name} (α = {lr}): diverged at step {step}⟧".format(name="⟦SGD⟧", lr="0.562", step=63) in plot.status.value
+    for k in race.OPTIMIZER_NAMES:
+        plot.controls[k].value = False
+    texts.append(plot.status.value)
+    assert "⟦quadratic⟧" in texts and plot.controls["function"].value == "quadratic"  # a label; the value is the key
+    fig = Figure(figsize=(8, 3))
+    FigureCanvasAgg(fig)
+    ax_runs, ax_loss, ax_acc = fig.subplots(1, 3)
+    race.plot_runs(ax_runs, "saddle", {"run": (race.run_2d("saddle", race.make_optimizer("sgd", 0.1), 20)[1], "C0")})
+    runs = race.digits_runs("adam", [(0.01, None)], seeds=(0,), epochs=1)
+    race.plot_digits_race(ax_loss, ax_acc, {"adam": (runs, 0), "momentum": (runs, 0)})
+    texts += [t for t in shown_texts(fig=fig) if t != "run"]  # "run": the caller's own label
+    assert not untranslated(texts), untranslated(texts)

@@ -5,6 +5,8 @@ import pytest
 
 from bpcourse.widgets import stepper as S
 
+from .translated import shown_texts, untranslated
+
 
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
@@ -151,3 +153,19 @@ def test_learning_rate_slider_changes_updates_and_loss_curve():
     assert edge_text(plot, 4) == "-0.44 → 0.2\n(Δ +0.64)"
     assert curve.get_ydata()[1] < 0.1092 - 0.05
     assert len(plot.redraw_seconds) == 2
+
+
+# ---- the learner's language: every text a learner reads goes through _() or figure_text -------------
+
+
+def test_every_text_of_the_stepper_is_translated(marked):
+    plot = S.stepper()
+    texts = []
+    for stage in range(7):
+        plot.controls["stage"].value = stage
+        texts += shown_texts(plot)
+    assert plot.artists[0].title.get_text() == "⟦stage 6/6: ⟦update⟧   (α = 1)⟧"
+    last = S.stepper(stage=6, iteration=S.MAX_ITERATIONS - 1)
+    assert "This is the last of the 30 iterations shown." in last.status.value  # the marked template, filled in
+    texts += shown_texts(last)
+    assert not untranslated(texts), untranslated(texts)

@@ -5,6 +5,8 @@ import pytest
 
 from bpcourse.widgets import training_explorer as T
 
+from .translated import shown_texts, untranslated
+
 
 def test_trained_keeps_a_snapshot_per_epoch():
     run = T.trained("moons", 4, 0.0, "cross_entropy")
@@ -155,3 +157,21 @@ def test_weight_decay_runs_train_what_the_library_would():
         opt.step(net.params, grads)
     assert runs.train[0, 0] == pytest.approx(net.loss(X, Y), rel=1e-9)
     assert runs.test[0, 0] == pytest.approx(net.loss(X_te, Y_te), rel=1e-9)
+
+
+# ---- the learner's language: every text a learner reads goes through _() or figure_text -------------
+
+
+def test_every_text_of_the_explorers_is_translated(marked, monkeypatch):
+    plot = T.training_explorer()
+    texts = shown_texts(plot)
+    assert [label for label, _ in plot.controls["loss"].options] == ["⟦cross-entropy⟧", "⟦MSE⟧"]
+    plot.controls["width"].value = 1
+    plot.controls["epochs"].value = 0
+    texts += shown_texts(plot)
+    texts += shown_texts(T.training_explorer(dataset="xor", width=16, log10_lr=1.0))  # overshoots
+    texts += shown_texts(T.regression_explorer(width=1))
+    texts += shown_texts(T.regression_explorer(width=6, log10_lr=0.0))  # runs away
+    monkeypatch.setattr(T, "_TRAINED", set())
+    texts.append(T.training_message("moons", 8, 1.0, "mse"))  # the busy message of a first visit
+    assert not untranslated(texts, words={"sin"}), untranslated(texts, words={"sin"})
