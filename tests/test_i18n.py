@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import subprocess
@@ -420,3 +421,52 @@ def test_a_letter_the_cjk_font_lacks_falls_back_and_nothing_is_logged(caplog):
     finally:
         fonts.configure("en")
     assert list(mpl.rcParams["font.family"]) == before
+
+
+# --- table headers inside f-strings ------------------------------------------------------------------
+
+
+def test_a_printed_table_header_in_f_string_fields_is_extracted_and_its_columns_fit():
+    source = (
+        "print(f\"{'alpha':>8}  {'loss after 5 steps':>18}  {x:8.2f}  {r['seed']:>4}\"\n"
+        "      f\"{'test accuracy':>14}\")\n"
+        "key = f\"{'steps':>5}\"\n"
+    )
+    spans = tool.code_spans(source)
+    assert [s.text for s in spans] == [
+        "{'alpha':>8}  {'loss after 5 steps':>18}  {x:8.2f}  {r['seed']:>4}",
+        "{'test accuracy':>14}",  # implicitly concatenated with a printed string: printed too
+    ]  # f"{'steps':>5}" is neither printed nor prose: a key
+    assert tool.nested_literals(spans[0].text) == ["alpha", "loss after 5 steps"]  # r['seed'] is code
+    # a translation may change the header text, not its field's code
+    zh = "{'α':>8}  {'5 步后的损失':>18}  {x:8.2f}  {r['seed']:>4}"
+    assert tool.differences(spans[0].text, zh, "string") == []
+    assert tool.differences(spans[0].text, zh.replace(":>18", ":>16"), "string")
+    assert tool.differences(spans[0].text, zh.replace("r['seed']", "r['种子']"), "string")
+    # the build narrows a Chinese header by the columns its wide characters take, so the column lines up
+    fitted = tool.fit_columns(zh)
+    assert fitted == "{'α':>8}  {'5 步后的损失':>13}  {x:8.2f}  {r['seed']:>4}"
+    header = eval("f" + repr(fitted), {"x": 1.0, "r": {"seed": 3}})  # noqa: S307 - the test's own literal
+    end_of_header = header.index("损失") + len("损失")
+    assert (tool.display_width(header[:end_of_header]), tool.display_width(header)) == (8 + 2 + 18, 44)
+
+
+def test_the_glyph_report_names_a_missing_glyph():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.add_subplot().set_title("损失", family="DejaVu Sans")  # a font without Chinese: two boxes
+    report = json.loads(fonts.figure_glyph_report([fig]))
+    assert report["figures"] == 1 and report["chinese"] is True
+    assert len(report["missing"]) == 2 and all("DejaVu Sans" in m for m in report["missing"])
+    fig = Figure()
+    fig.add_subplot().set_title("loss ŷ")
+    assert json.loads(fonts.figure_glyph_report([fig])) == {
+        "figures": 1,
+        "missing": [],
+        "chinese": False,
+        "sample": ["loss ŷ"],
+    }

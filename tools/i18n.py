@@ -45,6 +45,7 @@ import re
 import subprocess
 import sys
 import tokenize
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -197,6 +198,14 @@ def code_spans(source: str) -> list[Span]:
     fstart = getattr(tokenize, "FSTRING_START", -1)
     fend = getattr(tokenize, "FSTRING_END", -1)
     skip = {tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT}
+
+    def continued(tok) -> str | None:
+        """The kind of the string span ``tok`` continues (implicit concatenation), if the one before is a span."""
+        last = significant[-1] if significant else None
+        if last is not None and last.type in (tokenize.STRING, fend) and spans and spans[-1].kind != "comment":
+            return spans[-1].kind if spans[-1].end == pos(last.end) else None
+        return None
+
     for tok in tokens:
         if tok.type == fstart:  # Python 3.12+: an f-string is many tokens; take it whole
             if fstring is None:
@@ -208,7 +217,7 @@ def code_spans(source: str) -> list[Span]:
                 depth -= 1
                 if depth == 0:
                     text = source[pos(fstring.start) : pos(tok.end)]
-                    _add_string(spans, text, pos(fstring.start), pos(tok.end), significant)
+                    _add_string(spans, text, pos(fstring.start), pos(tok.end), significant, continued(fstring))
                     significant.append(tok)
                     fstring = None
             continue
@@ -217,13 +226,15 @@ def code_spans(source: str) -> list[Span]:
                 head = re.match(r"#+\s*", tok.string)[0]
                 spans.append(Span(pos(tok.start), pos(tok.end), "comment", head, tok.string[len(head) :], ""))
         elif tok.type == tokenize.STRING:
-            _add_string(spans, tok.string, pos(tok.start), pos(tok.end), significant)
+            _add_string(spans, tok.string, pos(tok.start), pos(tok.end), significant, continued(tok))
         if tok.type not in skip:
             significant.append(tok)
     return spans
 
 
-def _add_string(spans: list[Span], token: str, start: int, end: int, before: list) -> None:
+def _add_string(
+    spans: list[Span], token: str, start: int, end: int, before: list, continues: str | None = None
+) -> None:
     head, text, quote = _split_string(token)
     if "b" in head.lower():
         return
@@ -231,14 +242,65 @@ def _add_string(spans: list[Span], token: str, start: int, end: int, before: lis
     prev = [t.string for t in before[-2:]]
     if len(prev) == 2 and prev[1] == "=" and prev[0] in SETTING_KWARGS:
         return
-    if len(prev) == 2 and prev[1] == "(" and prev[0] in FIGURE_CALLS:
+    if continues == "string":  # implicitly concatenated with a printed string before it: print("a " f"b")
+        kind = "string"  # (not figure text: figure_text("a") figure_text("b") would not be Python)
+    elif len(prev) == 2 and prev[1] == "(" and prev[0] in FIGURE_CALLS:
         kind = "figure"
     elif len(prev) == 2 and prev[1] == "=" and prev[0] in FIGURE_KWARGS:
         kind = "figure"
     elif (len(prev) == 2 and prev[1] == "(" and prev[0] in PRINT_CALLS) or _is_prose(text):
         kind = "string"
-    if kind and WORD.search(re.sub(r"\{[^{}]*\}", " ", text)):
+    readable = re.sub(r"\{[^{}]*\}", " ", text)
+    if "f" in head.lower():  # an f-string's header words may sit in its fields: f"{'loss':>8}"
+        readable += " " + " ".join(nested_literals(text))
+    if kind and WORD.search(readable):
         spans.append(Span(start, end, kind, head, text, quote))
+
+
+# a replacement field that formats a string literal and nothing else: f"{'alpha':>8}" (a table header)
+FIELD_TEXT = re.compile(r"""^\{(?P<q>['"])(?P<text>[^'"\\{}\n]*)(?P=q)(?:![rsa])?(?::[^{}]*)?\}$""")
+FIELD_LITERAL = re.compile(
+    r"""\{(?P<lit>(?P<q>['"])(?P<text>[^'"\\{}\n]*)(?P=q))(?P<conv>![rsa])?:(?P<fill>[^{}]?[<>=^])?"""
+    r"""(?P<sign>[-+ ]?)(?P<alt>#?)(?P<zero>0?)(?P<width>\d+)(?P<rest>[^{}]*)\}"""
+)
+
+
+def nested_literals(text: str) -> list[str]:
+    """The texts of an f-string's fields that format a literal and nothing else: f"{'alpha':>8} {x}" → ['alpha'].
+
+    A literal inside an expression (``r['seed']``, ``name + ', seed '``) is code, not text to translate.
+    """
+    return [m["text"] for field in FIELD.findall(text) if (m := FIELD_TEXT.match(field))]
+
+
+def field_shape(field: str) -> str:
+    """A field with the text of its literal blanked: what a translation must keep ({'…':>8})."""
+    m = FIELD_TEXT.match(field)
+    return field if m is None else field[: m.start("text")] + "…" + field[m.end("text") :]
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a notebook's output: a Han character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit_columns(text: str) -> str:
+    """Narrow the width of a translated header in an f-string field by what its wide characters add.
+
+    f"{'步数':>12}" would print 14 columns under a 12-column number; f"{'步数':>10}" prints 12, so a
+    Chinese table header lines up with its column as the English one does. Fields that format an
+    expression, not a literal, are left alone.
+    """
+
+    def narrow(m: re.Match) -> str:
+        extra = display_width(m["text"]) - len(m["text"])
+        if extra <= 0:
+            return m[0]
+        width = max(int(m["width"]) - extra, 0)
+        spec = f"{m['fill'] or ''}{m['sign']}{m['alt']}{m['zero']}{width}{m['rest']}"
+        return f"{{{m['lit']}{m['conv'] or ''}:{spec}}}"
+
+    return FIELD_LITERAL.sub(narrow, text)
 
 
 def units_of(nb) -> list[Unit]:
@@ -510,6 +572,8 @@ def translate_code(source: str, cell_id: str, catalog: Catalog | None, missing: 
             continue
         if zh == span.text:
             continue
+        if "f" in span.head.lower():
+            zh = fit_columns(zh)
         new = _literal(span, zh)
         if span.kind == "figure":
             new = f"bp.i18n.figure_text({source[span.start : span.end]}, {new})"
@@ -683,7 +747,9 @@ def differences(english: str, chinese: str, kind: str) -> list[str]:
                 )
                 reasons.append(f"{name}s differ between English and Chinese: {what}")
     else:
-        en_fields, zh_fields = Counter(FIELD.findall(english)), Counter(FIELD.findall(chinese))
+        # the text of a literal inside a field (a table header: f"{'steps':>12}") is translated; the rest is code
+        en_fields = Counter(map(field_shape, FIELD.findall(english)))
+        zh_fields = Counter(map(field_shape, FIELD.findall(chinese)))
         if en_fields != zh_fields:
             reasons.append(
                 f"placeholders differ: English {sorted(en_fields.elements())}, Chinese {sorted(zh_fields.elements())}"
