@@ -211,10 +211,13 @@ def test_only_regrades_one_student_into_the_existing_csv(graded, tmp_path):
         grade_mod.grade(subs, copy, ROOT / "solutions", timeout=TIMEOUT, feedback_dir=tmp_path / "fb", only="zed")
 
 
-def test_every_solution_notebook_earns_full_marks(tmp_path):
+@pytest.mark.parametrize("edition", ["solutions", "solutions/zh"])
+def test_every_solution_notebook_earns_full_marks(tmp_path, edition):
+    """The English solutions, and the Chinese ones (a class taking the Chinese edition hands in exercises/zh/
+    notebooks: same file names and grade ids, graded against the same solutions/)."""
     student = tmp_path / "submitted" / "sol"
     student.mkdir(parents=True)
-    for path in sorted((ROOT / "solutions").glob("ex*.ipynb")):
+    for path in sorted((ROOT / edition).glob("ex*.ipynb")):
         shutil.copy(path, student / path.name)
     (row,) = grade_mod.grade(
         tmp_path / "submitted", tmp_path / "g.csv", ROOT / "solutions", timeout=120, progress=False
