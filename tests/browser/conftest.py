@@ -47,6 +47,8 @@ HOW_TO_ENABLE = (
     "`pip install playwright` (or `python -m playwright install chromium`, or set BPCOURSE_CHROMIUM=/path/to/chromium)"
 )
 
+# JupyterLab's own Chinese (the language pack jupyterlab-language-pack-zh-CN), for the Chinese edition's server
+LAB_LOCALE = {"zh": "zh_CN"}  # English: JupyterLab's default
 # JupyterLab settings for the test server (written to overrides.json in its app settings folder).
 LAB_OVERRIDES = {
     # every cell attached to the page, so every formula, widget and output can be checked
@@ -71,13 +73,21 @@ def course_notebooks() -> list[Path]:
     chosen = os.environ.get("BPCOURSE_BROWSER_NOTEBOOKS")
     if chosen:
         return [Path(p).resolve() for p in chosen.split(os.pathsep) if p]
-    chapters = sorted((REPO / "notebooks").glob("*.ipynb"))
-    solutions = sorted((REPO / "solutions").glob("*.ipynb"))
-    return chapters + solutions[:1]
+    found = []
+    for edition in ("", "zh"):  # the English edition, then the Chinese one (opened in a Chinese JupyterLab)
+        chapters = sorted((REPO / "notebooks" / edition).glob("*.ipynb"))
+        solutions = sorted((REPO / "solutions" / edition).glob("*.ipynb"))
+        found += chapters + solutions[:1]
+    return found
 
 
 def notebook_id(path: Path) -> str:
     return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.name
+
+
+def edition_of(path: Path) -> str:
+    """ "zh" for a notebook of the Chinese edition (a zh folder), else "en"."""
+    return "zh" if "zh" in path.parent.parts[-1:] else "en"
 
 
 def pytest_generate_tests(metafunc):
@@ -226,14 +236,28 @@ def write_kernelspec(data_dir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def lab(chromium_path):
-    """One ``jupyter lab`` for the whole session, torn down (kernels included) at the end."""
-    tmp = Path(tempfile.mkdtemp(prefix="bpcourse-lab-"))
+    """One English ``jupyter lab`` for the whole session, torn down (kernels included) at the end."""
+    yield from lab_server("en")
+
+
+@pytest.fixture(scope="session")
+def lab_zh(chromium_path):
+    """The same with JupyterLab in Simplified Chinese (its language pack), for the Chinese edition."""
+    yield from lab_server("zh")
+
+
+def lab_server(language: str):
+    """Start a Lab server whose user interface speaks ``language``; yield it; stop it."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"bpcourse-lab-{language}-"))
     root = tmp / "root"
     root.mkdir()
-    copies = copy_course(root, course_notebooks())
+    copies = copy_course(root, [nb for nb in course_notebooks() if edition_of(nb) == language])
     app_settings = tmp / "app-settings"
     app_settings.mkdir()
-    (app_settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=1))
+    overrides = dict(LAB_OVERRIDES)
+    if language in LAB_LOCALE:
+        overrides["@jupyterlab/translation-extension:plugin"] = {"locale": LAB_LOCALE[language]}
+    (app_settings / "overrides.json").write_text(json.dumps(overrides, indent=1))
     write_kernelspec(tmp / "data")
     env = dict(os.environ)
     env.update(
@@ -344,6 +368,15 @@ class LabPage:
 @pytest.fixture(scope="session")
 def lab_page(lab, chromium):
     page = LabPage(chromium, lab)
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
+@pytest.fixture(scope="session")
+def lab_page_zh(lab_zh, chromium):
+    page = LabPage(chromium, lab_zh)
     try:
         yield page
     finally:

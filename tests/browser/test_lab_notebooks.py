@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,12 @@ LATE_REDRAW_MS = 30_000  # how long to keep waiting, to report how late a slow r
 GROSS_MEDIAN_MS = 2_000  # fail on timing only when grossly off; the aim (≤ 300 ms) is reported
 NUDGES_PER_WIDGET = 10  # each widget plot's sliders are nudged in turn until it has this many (first visits count)
 MIN_TRACK_PX = 100  # a slider whose track is narrower cannot be dragged with a mouse
-WIDGET_PLOT_MARK = "(interactive: run the cell in JupyterLab to use the controls)"  # WidgetPlot's text/plain
+# WidgetPlot's text/plain and its reset button are bpcourse.widgets.base.TEXT_FALLBACK and RESET_LABEL, in the
+# notebook's language (edition_words)
+BASELINES = Path(__file__).resolve().parent / "baselines"
+# one figure with Chinese labels, compared with a committed screenshot: (notebook id, widget plot index)
+ZH_SCREENSHOT = ("notebooks/zh/02_steps.ipynb", 0)
+SCREENSHOT_TOLERANCE = 0.01  # the share of pixels that may differ by more than 48 levels in a channel
 MATH = re.compile(r"\$[^$\s][^$]*\$|\\begin\{|\\\(|\\\[")
 
 # JavaScript, evaluated with the notebook's path (relative to the server root) as argument. The
@@ -71,7 +77,7 @@ JS_PROGRESS = f"""(path) => {{
             dialog: dialog ? dialog.innerText.slice(0, 300) : null }};
 }}"""
 
-JS_STATE = rf"""(path) => {{
+JS_STATE_TEMPLATE = rf"""(path) => {{
   {FIND_PANEL}
   if (!p) return null;
   // TeX that MathJax left as text (e.g. an unbalanced $): rendered text minus formulas and code
@@ -93,7 +99,7 @@ JS_STATE = rf"""(path) => {{
         .map(o => o.toJSON()).map(o => o.output_type === 'error' ? `${{o.ename}}: ${{o.evalue}}`
                                                               : `stderr: ${{[].concat(o.text).join('')}}`),
       widgetPlots: outputs.filter(o => o.data && [].concat(o.data['text/plain'] || []).join('')
-        .includes({WIDGET_PLOT_MARK!r})).length,
+        .includes(__MARK__)).length,
       mathNodes: c.node.querySelectorAll('mjx-container').length,
       mathErrors: c.node.querySelectorAll('mjx-merror').length,
       rawTex: rawTex(c.node),
@@ -102,7 +108,7 @@ JS_STATE = rf"""(path) => {{
   return {{ cells }};
 }}"""
 
-JS_WIDGETS = f"""(path) => {{
+JS_WIDGETS_TEMPLATE = f"""(path) => {{
   {FIND_PANEL}
   const visible = (e) => {{ const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; }};
   return Array.from(p.node.querySelectorAll('.bp-widget-plot')).map((w) => {{
@@ -122,7 +128,7 @@ JS_WIDGETS = f"""(path) => {{
       // controls a screen reader cannot name: no label text, no tooltip, no aria-label
       unnamed: controls.filter((c) => !text(c.querySelector('.widget-label')) && !text(c) && !c.title
         && !c.getAttribute('aria-label')).map((c) => c.className),
-      hasReset: Array.from(w.querySelectorAll('button')).some((b) => /reset/i.test(text(b))),
+      hasReset: Array.from(w.querySelectorAll('button')).some((b) => text(b).toLowerCase().includes(__RESET__)),
       image: img ? {{ loaded: img.complete && img.naturalWidth > 0, shown: visible(img) }} : null,
       broken: w.innerText.includes('Error displaying widget'),
     }};
@@ -148,6 +154,44 @@ JS_OPAQUE_FIGURES = f"""(path) => {{
   }});
   return out;
 }}"""
+
+# Every matplotlib figure still alive in the kernel (the widget plots'), drawn again with warnings caught: the
+# characters its text needs that its fonts lack (matplotlib would draw each as an empty box, "tofu"), and
+# whether any of its text is Chinese. Asked silently, like JS_REDRAWS.
+GLYPH_PROBE = (
+    "__import__('bpcourse.fonts', fromlist=['x']).figure_glyph_report("
+    "[o for o in __import__('gc').get_objects() if type(o).__name__ == 'Figure'])"
+)
+JS_GLYPHS = f"""async (path) => {{
+  {FIND_PANEL}
+  const future = p.sessionContext.session.kernel.requestExecute(
+    {{ code: '', silent: true, store_history: false, user_expressions: {{ r: {json.dumps(GLYPH_PROBE)} }} }});
+  const reply = await future.done;
+  const r = reply.content.user_expressions.r;
+  return r.status === 'ok' ? r.data['text/plain'] : `${{r.ename}}: ${{r.evalue}}`;
+}}"""
+
+# JupyterLab's own menu bar: in a Chinese Lab (the language pack) "File" reads 文件
+JS_MENU = "() => (document.querySelector('#jp-menu-panel') || document.body).innerText"
+
+
+def edition_words(language: str) -> dict[str, str]:
+    """What a widget plot says in ``language``: its text/plain mark and its reset button (bpcourse's catalog)."""
+    from bpcourse import i18n
+    from bpcourse.widgets.base import RESET_LABEL, TEXT_FALLBACK
+
+    i18n.set_language(language)
+    try:
+        mark = i18n._(TEXT_FALLBACK).format(title="").strip()
+        reset = i18n._(RESET_LABEL).lower()
+    finally:
+        i18n.set_language("en")
+    return {"mark": mark, "reset": reset}
+
+
+def js_for(js: str, words: dict[str, str]) -> str:
+    return js.replace("__MARK__", json.dumps(words["mark"])).replace("__RESET__", json.dumps(words["reset"]))
+
 
 # Before a nudge: remember the figure's src, then time the key press → new src → new image decoded.
 JS_ARM = """(img, key) => {
@@ -332,8 +376,23 @@ def error_lines(state: dict) -> list[str]:
     return [f"cell {c['index']}: {e[:500]}" for c in state["cells"] for e in c["errors"]]
 
 
-def test_notebook_in_lab(notebook, lab, lab_page, runner, latencies, screenshot_dir):
-    """`notebook` is parametrized by conftest.pytest_generate_tests: each chapter and one solution."""
+@pytest.fixture(scope="session")
+def runner_zh(request, lab_zh, lab_page_zh):
+    """The runner of the Chinese edition, on the Chinese JupyterLab."""
+    params = [getattr(item, "callspec", None) for item in request.session.items]
+    order = [c.params["notebook"] for c in params if c is not None and c.params.get("notebook") in lab_zh.copies]
+    parallel = max(1, int(os.environ.get("BPCOURSE_BROWSER_PARALLEL", min(2, os.cpu_count() or 1))))
+    return Runner(lab_zh, lab_page_zh, list(dict.fromkeys(order)), parallel)
+
+
+def test_notebook_in_lab(notebook, request, latencies, screenshot_dir):
+    """`notebook` is parametrized by conftest.pytest_generate_tests: each chapter and one solution, in English on
+    an English JupyterLab, then in Chinese on a Chinese one."""
+    language = "zh" if notebook.parent.name == "zh" else "en"
+    suffix = "_zh" if language == "zh" else ""
+    lab, lab_page, runner = (request.getfixturevalue(f + suffix) for f in ("lab", "lab_page", "runner"))
+    words = edition_words(language)
+    JS_STATE, JS_WIDGETS = js_for(JS_STATE_TEMPLATE, words), js_for(JS_WIDGETS_TEMPLATE, words)  # noqa: N806
     name, page, path = lab.names[notebook], lab_page.page, lab.copies[notebook]
     page_errors = len(lab_page.errors)
     try:
@@ -384,6 +443,13 @@ def test_notebook_in_lab(notebook, lab, lab_page, runner, latencies, screenshot_
             assert not untipped, f"{name}: widget plot {i} has sliders without a tooltip: {untipped}"
             assert not w["unnamed"], f"{name}: widget plot {i} has controls without a label: {w['unnamed']}"
             assert w["hasReset"], f"{name}: widget plot {i} has no reset button"
+        if language == "zh":
+            menu = page.evaluate(JS_MENU)
+            assert "文件" in menu and "File" not in menu, (
+                f"{name}: JupyterLab is not in Chinese; its menu: {menu[:200]!r}"
+            )
+            if (name, 0) == (ZH_SCREENSHOT[0], 0) and len(widgets) > ZH_SCREENSHOT[1]:
+                compare_screenshot(page, name, ZH_SCREENSHOT[1], screenshot_dir)
         opaque = page.evaluate(JS_OPAQUE_FIGURES, path)
         see_through = [f"cell {c}" for c, ok in opaque if ok is False]
         assert not see_through, (
@@ -420,6 +486,13 @@ def test_notebook_in_lab(notebook, lab, lab_page, runner, latencies, screenshot_
         latencies[1][name] = kernel_redraw_ms(page, path) if nudge_ms else []
         t_nudge = time.monotonic() - t_nudge
 
+        if n_plots:  # every figure's text has its glyphs (no tofu); in Chinese, some of it is Chinese
+            report = page.evaluate(JS_GLYPHS, path)
+            glyphs = json.loads(ast.literal_eval(report)) if report.startswith(("'", '"')) else report
+            assert isinstance(glyphs, dict), f"{name}: the glyph probe failed in the kernel: {glyphs}"
+            assert not glyphs["missing"], f"{name}: figure text drawn with missing glyphs: {glyphs['missing']}"
+            if language == "zh":
+                assert glyphs["chinese"], f"{name}: no Chinese text in any widget figure: {glyphs['sample']}"
         shoot(page, path, screenshot_dir / (name.replace("/", "__").removesuffix(".ipynb") + ".png"))
         errors = error_lines(page.evaluate(JS_STATE, path))
         assert not errors, f"{name}: error output after nudging the sliders\n" + "\n".join(errors)
@@ -455,3 +528,47 @@ def shoot(page, path: str, png) -> None:
         f"(path) => new Promise((r) => {{ ({to_top})(path); requestAnimationFrame(() => setTimeout(r, 100)); }})", path
     )
     page.screenshot(path=png)
+
+
+def compare_screenshot(page, name: str, index: int, screenshot_dir) -> None:
+    """Screenshot one widget figure with Chinese labels and compare it with the committed baseline.
+
+    The figure is the default state of the widget, as the kernel drew it (before any nudge). A share of
+    pixels above SCREENSHOT_TOLERANCE that differ by more than 48 levels fails the test and leaves the new
+    screenshot beside the baseline; BPCOURSE_UPDATE_BASELINES=1 writes it as the new baseline instead. The
+    element sits at a fractional page offset, so its screenshot may start one pixel higher or lower: the
+    comparison takes the best of the nine one-pixel shifts.
+    """
+    from matplotlib import image as mpimg
+
+    plot = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .bp-widget-plot").nth(index)
+    img = plot.locator(":scope > img").last
+    img.scroll_into_view_if_needed()
+    stem = name.replace("/", "__").removesuffix(".ipynb") + f"__figure{index}"
+    shot = screenshot_dir / f"{stem}.png"
+    img.screenshot(path=shot)
+    baseline = BASELINES / f"{stem}.png"
+    if os.environ.get("BPCOURSE_UPDATE_BASELINES") == "1":
+        BASELINES.mkdir(exist_ok=True)
+        baseline.write_bytes(shot.read_bytes())
+    assert baseline.is_file(), f"no baseline {baseline}: run with BPCOURSE_UPDATE_BASELINES=1 and commit it"
+    new, old = (mpimg.imread(p)[..., :3] for p in (shot, baseline))
+    size_gap = max(abs(a - b) for a, b in zip(new.shape[:2], old.shape[:2], strict=True))
+    assert size_gap <= 1, f"{name}: figure {index} is {new.shape[:2]} px, the baseline {old.shape[:2]}"
+    h, w = min(new.shape[0], old.shape[0]), min(new.shape[1], old.shape[1])  # a fractional offset: ±1 px
+    new, old = new[:h, :w], old[:h, :w]
+    differ = min(_differing(new, old, dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    assert differ <= SCREENSHOT_TOLERANCE, (
+        f"{name}: figure {index} differs from {baseline.name} in {differ:.1%} of its pixels "
+        f"(tolerance {SCREENSHOT_TOLERANCE:.0%}); see {shot}"
+    )
+
+
+def _differing(new, old, dy: int, dx: int) -> float:
+    """The share of pixels differing by more than 48 levels when ``new`` is shifted by (dy, dx) against ``old``."""
+    import numpy as np
+
+    h, w = new.shape[:2]
+    a = new[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)]
+    b = old[max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)]
+    return float(np.mean(np.abs(a - b).max(axis=-1) > 48 / 255))
