@@ -203,6 +203,18 @@ def update_loss_panel(ax, artists, curve: np.ndarray, epochs: int, ylim: tuple) 
     ax.set_ylim(*ylim)
 
 
+def _network_controls(width: int, log10_lr: float, log10_lrs: np.ndarray, epochs: int) -> dict:
+    """The hidden width, learning rate and epochs sliders both explorers share."""
+    return {
+        "width": slider(_("hidden width n₁"), width, 1, 16, 1,
+                        tooltip=_("n₁, the number of tanh units in the hidden layer")),
+        "lr": log_slider(_("learning rate α"), 10.0**log10_lr, log10_lrs,
+                         tooltip=_("learning rate α of mini-batch SGD (log scale)")),
+        "epochs": slider(_("epochs"), epochs, 0, MAX_EPOCHS, 5,
+                         tooltip=_(EPOCHS_TIP).format(m=M, steps=M // BATCH_SIZE)),
+    }  # fmt: skip
+
+
 def training_explorer(
     dataset: str = "moons", width: int = 8, log10_lr: float = 0.25, epochs: int = MAX_EPOCHS, loss="cross_entropy"
 ) -> WidgetPlot:
@@ -210,12 +222,7 @@ def training_explorer(
     controls = {
         "dataset": dropdown(_("data"), [(_(DATA_NAMES[d]), d) for d in CLASSIFICATION], dataset,
                             tooltip=_("the two-class data set: two moons or XOR, 120 points")),
-        "width": slider(_("hidden width n₁"), width, 1, 16, 1,
-                        tooltip=_("n₁, the number of tanh units in the hidden layer")),
-        "lr": log_slider(_("learning rate α"), 10.0**log10_lr, np.arange(-2.0, 1.01, 0.25),
-                         tooltip=_("learning rate α of mini-batch SGD (log scale)")),
-        "epochs": slider(_("epochs"), epochs, 0, MAX_EPOCHS, 5,
-                         tooltip=_(EPOCHS_TIP).format(m=M, steps=M // BATCH_SIZE)),
+        **_network_controls(width, log10_lr, np.arange(-2.0, 1.01, 0.25), epochs),
         "loss": dropdown(_("loss"), [(_(LOSS_NAMES[k]), k) for k in ("cross_entropy", "mse")], loss,
                          tooltip=_("the loss trained on: binary cross-entropy or MSE, both on a sigmoid output")),
     }  # fmt: skip
@@ -327,14 +334,7 @@ def training_explorer(
 
 def regression_explorer(width: int = 8, log10_lr: float = -1.0, epochs: int = MAX_EPOCHS) -> WidgetPlot:
     """Hidden width, α and epochs → the fit of a 1-n_1-1 tanh network to the noisy sine, and its MSE curve."""
-    controls = {
-        "width": slider(_("hidden width n₁"), width, 1, 16, 1,
-                        tooltip=_("n₁, the number of tanh units in the hidden layer")),
-        "lr": log_slider(_("learning rate α"), 10.0**log10_lr, np.arange(-2.0, 0.01, 0.25),
-                         tooltip=_("learning rate α of mini-batch SGD (log scale)")),
-        "epochs": slider(_("epochs"), epochs, 0, MAX_EPOCHS, 5,
-                         tooltip=_(EPOCHS_TIP).format(m=M, steps=M // BATCH_SIZE)),
-    }  # fmt: skip
+    controls = _network_controls(width, log10_lr, np.arange(-2.0, 0.01, 0.25), epochs)
     xs = np.linspace(-np.pi, np.pi, 200)[None, :]
 
     def setup(fig):

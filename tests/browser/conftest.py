@@ -367,16 +367,16 @@ class LabPage:
 
 @pytest.fixture(scope="session")
 def lab_page(lab, chromium):
-    page = LabPage(chromium, lab)
-    try:
-        yield page
-    finally:
-        page.context.close()
+    yield from open_page(chromium, lab)
 
 
 @pytest.fixture(scope="session")
 def lab_page_zh(lab_zh, chromium):
-    page = LabPage(chromium, lab_zh)
+    yield from open_page(chromium, lab_zh)
+
+
+def open_page(chromium, lab: LabServer):
+    page = LabPage(chromium, lab)
     try:
         yield page
     finally:

@@ -306,6 +306,17 @@ class Runner:
 @pytest.fixture(scope="session")
 def runner(request, lab, lab_page):
     """Runs the selected notebooks ahead of their tests, in the order the tests will need them."""
+    return runner_for(request, lab, lab_page)
+
+
+@pytest.fixture(scope="session")
+def runner_zh(request, lab_zh, lab_page_zh):
+    """The runner of the Chinese edition, on the Chinese JupyterLab."""
+    return runner_for(request, lab_zh, lab_page_zh)
+
+
+def runner_for(request, lab, lab_page) -> Runner:
+    """A Runner for the session's notebooks that ``lab`` serves, in test order."""
     params = [getattr(item, "callspec", None) for item in request.session.items]
     order = [c.params["notebook"] for c in params if c is not None and c.params.get("notebook") in lab.copies]
     parallel = max(1, int(os.environ.get("BPCOURSE_BROWSER_PARALLEL", min(2, os.cpu_count() or 1))))
@@ -374,15 +385,6 @@ def wait_idle(page, path: str, timeout_s: float = 60) -> None:
 
 def error_lines(state: dict) -> list[str]:
     return [f"cell {c['index']}: {e[:500]}" for c in state["cells"] for e in c["errors"]]
-
-
-@pytest.fixture(scope="session")
-def runner_zh(request, lab_zh, lab_page_zh):
-    """The runner of the Chinese edition, on the Chinese JupyterLab."""
-    params = [getattr(item, "callspec", None) for item in request.session.items]
-    order = [c.params["notebook"] for c in params if c is not None and c.params.get("notebook") in lab_zh.copies]
-    parallel = max(1, int(os.environ.get("BPCOURSE_BROWSER_PARALLEL", min(2, os.cpu_count() or 1))))
-    return Runner(lab_zh, lab_page_zh, list(dict.fromkeys(order)), parallel)
 
 
 def test_notebook_in_lab(notebook, request, latencies, screenshot_dir):
