@@ -17,7 +17,11 @@ babel_pofile = pytest.importorskip("babel.messages.pofile")
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "i18n" / "zh" / "glossary.tsv"
-CATALOGS = sorted((ROOT / "i18n" / "zh").glob("*/*.po"))
+# the notebooks' catalogs and the library's (widget labels, check messages, errors)
+CATALOGS = [
+    *sorted((ROOT / "i18n" / "zh").glob("*/*.po")),
+    ROOT / "bpcourse" / "locale" / "zh" / "LC_MESSAGES" / "bpcourse.po",
+]
 # Words too common to demand one translation everywhere ("a unit of work", "the activation of a unit").
 LOOSE = {
     "unit",
@@ -87,7 +91,7 @@ def test_chapter_0_lists_every_glossary_term_with_its_chinese():
     assert not missing, "chapter 0's glossary lacks (or writes differently): " + "; ".join(missing)
 
 
-@pytest.mark.parametrize("catalog", CATALOGS, ids=[p.relative_to(ROOT / "i18n").as_posix() for p in CATALOGS])
+@pytest.mark.parametrize("catalog", CATALOGS, ids=[p.relative_to(ROOT).as_posix() for p in CATALOGS])
 def test_catalog_uses_the_glossary_terms(catalog):
     with catalog.open("rb") as f:
         entries = [m for m in babel_pofile.read_po(f) if m.id and m.string and not m.fuzzy]
