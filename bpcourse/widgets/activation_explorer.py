@@ -90,7 +90,7 @@ def activation_explorer() -> base.WidgetPlot:
             f"σ′(+{r}) = {base.number(activations.ACTIVATIONS[k][1](z)[2])}"
             for k in shown
         ]
-        return "; ".join(parts) if parts else _("tick at least one activation to draw it")
+        return _(base.LIST_SEPARATOR).join(parts) if parts else _("tick at least one activation to draw it")
 
     plot = base.WidgetPlot(
         controls, draw, _("Activation functions and their derivatives"), figsize=(10, 3.6), setup=setup
@@ -183,7 +183,7 @@ def depth_flow() -> base.WidgetPlot:
         a["backdrop"].update()
         scale = " (σ = 0.01)" if init == "normal" else ""
         return _("init '{init}'{scale}, {depth} hidden layers of 64 — {ratios}").format(
-            init=init, scale=scale, depth=depth, ratios="; ".join(parts)
+            init=init, scale=scale, depth=depth, ratios=_(base.LIST_SEPARATOR).join(parts)
         )
 
     return base.WidgetPlot(controls, draw, _("Gradient flow through depth"), figsize=(10, 3.8), setup=setup)

@@ -35,6 +35,7 @@ BUSY_AFTER_S = 0.15  # a redraw expected to take longer shows a busy state first
 # what a saved widget plot says where no widget can show (GitHub, nbviewer), and its reset button's label
 TEXT_FALLBACK = N_("{title} (interactive: run the cell in JupyterLab to use the controls)")
 RESET_LABEL = N_("reset")
+LIST_SEPARATOR = N_("; ")  # between the clauses of a status line; Chinese joins them with "；"
 
 
 class WidgetPlot:

@@ -522,7 +522,7 @@ def optimizer_race() -> base.WidgetPlot:
         a["backdrop"].update(key=function)
         if not notes:
             return _("after {steps} steps — tick at least one optimizer").format(steps=steps)
-        return _("after {steps} steps — {notes}").format(steps=steps, notes="; ".join(notes))
+        return _("after {steps} steps — {notes}").format(steps=steps, notes=_(base.LIST_SEPARATOR).join(notes))
 
     made["plot"] = base.WidgetPlot(
         controls, draw, _("Optimizer race on 2-D test functions"), figsize=(10, 4), setup=setup
