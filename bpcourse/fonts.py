@@ -164,27 +164,32 @@ def reset() -> None:
 
 
 def figure_glyph_report(figures) -> str:
-    """Draw each matplotlib figure again and report, as JSON, what its text would show as empty boxes.
+    """Report, as JSON, the characters of each figure's text that its fonts lack (drawn as empty boxes).
 
-    {"figures": n, "missing": ["Glyph 27493 (\\N{CJK ...}) missing from font(s) DejaVu Sans.", ...],
-    "chinese": True if any text of the figures holds a Han character, "sample": [a few texts]}. The
-    browser tests ask a notebook's kernel for it (every widget figure is alive there), so "no tofu" is
-    checked on what the learner sees, not on a test's own figure.
+    {"figures": n, "missing": ["'损' (U+635F) in 'loss 损失': no glyph in DejaVu Sans", ...], "chinese": True if
+    any text of the figures holds a Han character, "sample": [a few texts]}. Each text artist's characters
+    (outside ``$…$``, which mathtext draws with its own fonts) are looked up in the fonts of its font
+    family list, as matplotlib falls back from one to the next. Matplotlib's own "Glyph … missing" warning
+    is not enough: some versions give it once per font and process. The browser tests ask a notebook's
+    kernel for this (every widget figure is alive there), so "no tofu" is checked on what the learner sees.
     """
     import json
     import re
-    import warnings
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
     missing, texts = [], []
     for fig in figures:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            (fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)).draw()
-        missing += [str(w.message) for w in caught if "missing from font" in str(w.message)]
-        texts += [t.get_text() for t in fig.findobj(Text) if t.get_text().strip()]
+        for artist in fig.findobj(Text):
+            text = artist.get_text()
+            if not text.strip():
+                continue
+            texts.append(text)
+            plain = re.sub(r"(?<!\\)\$[^$]*(?<!\\)\$", "", text)
+            have, names = _glyphs(artist.get_fontproperties())
+            for ch in sorted(set(plain) - have):
+                if not ch.isspace():
+                    missing.append(f"{ch!r} (U+{ord(ch):04X}) in {text!r}: no glyph in {', '.join(names)}")
     han = re.compile("[\u4e00-\u9fff]")
     return json.dumps(
         {
@@ -195,3 +200,28 @@ def figure_glyph_report(figures) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def _glyphs(prop) -> tuple[set[str], list[str]]:
+    """The characters the fonts of ``prop``'s family list can draw, and those fonts' names."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    chars, names = set(), []
+    for family in prop.get_family():
+        one = prop.copy()
+        one.set_family(family)
+        try:
+            path = font_manager.fontManager.findfont(one, fallback_to_default=False)
+        except ValueError:
+            continue
+        if path not in _CHARMAPS:
+            font = FT2Font(path)
+            _CHARMAPS[path] = ({chr(code) for code in font.get_charmap()}, font.family_name)
+        have, name = _CHARMAPS[path]
+        chars |= have
+        names.append(name)
+    return chars, names
+
+
+_CHARMAPS: dict[str, tuple[set[str], str]] = {}
