@@ -57,7 +57,7 @@ NO_FONT_MESSAGE = (
     "(%s/fontlist-*.json) and restart the kernel"
 )
 
-_state: dict = {"searched": False, "font": None, "file": None, "charmap": None, "saved_rc": None, "told": False}
+_state: dict = {"searched": False, "font": None, "file": None, "saved_rc": None, "told": False}
 
 
 def find_cjk_font() -> str | None:
@@ -99,11 +99,8 @@ def covers(text: str) -> bool:
     """Whether the CJK font has a glyph for every CJK character of ``text`` (others fall back to DejaVu Sans)."""
     if find_cjk_font() is None:
         return False
-    if _state["charmap"] is None:
-        from matplotlib.ft2font import FT2Font
-
-        _state["charmap"] = set(FT2Font(_state["file"]).get_charmap())
-    return all(ord(ch) in _state["charmap"] for ch in text if ord(ch) >= 0x2E80)
+    have, _name = _charmap(_state["file"])
+    return all(ch in have for ch in text if ord(ch) >= 0x2E80)
 
 
 def configure(language: str) -> bool:
@@ -160,7 +157,8 @@ def reset() -> None:
         _restore(mpl)
     except ImportError:
         pass
-    _state.update(searched=False, font=None, file=None, charmap=None, saved_rc=None, told=False)
+    _state.update(searched=False, font=None, file=None, saved_rc=None, told=False)
+    _CHARMAPS.clear()
 
 
 def figure_glyph_report(figures) -> str:
@@ -205,7 +203,6 @@ def figure_glyph_report(figures) -> str:
 def _glyphs(prop) -> tuple[set[str], list[str]]:
     """The characters the fonts of ``prop``'s family list can draw, and those fonts' names."""
     from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
 
     chars, names = set(), []
     for family in prop.get_family():
@@ -215,13 +212,20 @@ def _glyphs(prop) -> tuple[set[str], list[str]]:
             path = font_manager.fontManager.findfont(one, fallback_to_default=False)
         except ValueError:
             continue
-        if path not in _CHARMAPS:
-            font = FT2Font(path)
-            _CHARMAPS[path] = ({chr(code) for code in font.get_charmap()}, font.family_name)
-        have, name = _CHARMAPS[path]
+        have, name = _charmap(path)
         chars |= have
         names.append(name)
     return chars, names
 
 
-_CHARMAPS: dict[str, tuple[set[str], str]] = {}
+_CHARMAPS: dict[str, tuple[set[str], str]] = {}  # font file → (the characters it draws, its family name)
+
+
+def _charmap(path: str) -> tuple[set[str], str]:
+    """The characters the font file ``path`` has glyphs for, and its family name (read once per file)."""
+    if path not in _CHARMAPS:
+        from matplotlib.ft2font import FT2Font
+
+        font = FT2Font(path)
+        _CHARMAPS[path] = ({chr(code) for code in font.get_charmap()}, font.family_name)
+    return _CHARMAPS[path]
